@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Compare jobpool (bench/e2e.py output) with Python's Pool (python_pool_peer.py output).
+
+usage: ratios.py JOBPOOL.jsonl POOL.jsonl [--strict]
+
+Both files hold one JSON object per line with "workload" and "seconds"; other
+lines are ignored. Prints a table: workload | jobpool s | Pool s | ratio
+(jobpool/Pool, lower is better) | goal | met/missed. With --strict the exit
+status is 1 if any goal is missed or a workload lacks a number.
+"""
+import json
+import sys
+
+# ratio goals: jobpool seconds / Pool seconds must be <= this
+GOALS = {
+    "square-1M": 1.0,
+    "sha256-2k-x2000": 0.5,
+    "primes-400-x20000": 0.1,
+}
+
+
+def load(path):
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                d = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(d, dict) and "workload" in d and isinstance(d.get("seconds"), (int, float)):
+                out[d["workload"]] = float(d["seconds"])
+    return out
+
+
+def main(argv):
+    strict = "--strict" in argv
+    files = [a for a in argv if a != "--strict"]
+    if len(files) != 2:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    jp, pool = load(files[0]), load(files[1])
+    names = list(GOALS) + sorted((set(jp) | set(pool)) - set(GOALS))
+    names = [n for n in names if n in jp or n in pool]
+
+    rows = [("workload", "jobpool s", "Pool s", "ratio", "goal", "result")]
+    ok = True
+    for n in names:
+        a, b, goal = jp.get(n), pool.get(n), GOALS.get(n)
+        ratio = a / b if a is not None and b else None
+        if ratio is None:
+            verdict = "n/a"
+            ok = False
+        elif goal is None:
+            verdict = "-"
+        elif ratio <= goal:
+            verdict = "met"
+        else:
+            verdict = "missed"
+            ok = False
+        rows.append((n,
+                     "%.3f" % a if a is not None else "-",
+                     "%.3f" % b if b is not None else "-",
+                     "%.3f" % ratio if ratio is not None else "-",
+                     "<= %.1f" % goal if goal is not None else "-",
+                     verdict))
+    if len(rows) == 1:
+        print("ratios.py: no workload results found in %s or %s" % tuple(files), file=sys.stderr)
+        return 1 if strict else 0
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for i, r in enumerate(rows):
+        print(" | ".join(c.ljust(w) if j == 0 else c.rjust(w) if j < 5 else c
+                         for j, (c, w) in enumerate(zip(r, widths))).rstrip())
+        if i == 0:
+            print("-|-".join("-" * w for w in widths))
+    print("ratio = jobpool seconds / Pool seconds (lower is better); goal: ratio <= goal")
+    return 0 if ok or not strict else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

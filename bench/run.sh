@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: jobpool over HTTP vs Python's multiprocessing.Pool.
+#
+# usage: bash bench/run.sh [--no-build] [--repeat N] [WORKLOAD...]
+#   --no-build   use the jar already in target/ instead of running ./mvnw package
+#   --repeat N   timed runs per workload for jobpool (default 3; best is reported)
+#   WORKLOAD     square-1M | sha256-2k-x2000 | primes-400-x20000 (default: all)
+# env:
+#   BENCH_JAVA_OPTS  extra JVM options for the service (e.g. "-Xmx2g -XX:+UseParallelGC")
+#   PEER             path of the Pool peer (default $ROOT/../shared/bench/python_pool_peer.py)
+#
+# The service is stopped before the peer runs, so the two never compete for the cores.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PEER="${PEER:-$ROOT/../shared/bench/python_pool_peer.py}"
+
+BUILD=1
+REPEAT=3
+WORKLOADS=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --no-build) BUILD=0; shift ;;
+    --repeat) REPEAT="${2:?--repeat needs a number}"; shift 2 ;;
+    --repeat=*) REPEAT="${1#--repeat=}"; shift ;;
+    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    *) WORKLOADS+=("$1"); shift ;;
+  esac
+done
+
+if [[ ! -f "$PEER" ]]; then
+  echo "run.sh: peer not found at $PEER (set PEER=...)" >&2
+  exit 2
+fi
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/jobpool-bench.XXXXXX")"
+LOG="$TMP/server.log"
+SERVER_PID=""
+
+stop_server() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    # graceful shutdown gets 30 s, then SIGKILL
+    for _ in $(seq 1 300); do
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+
+on_exit() {
+  local rc=$?
+  stop_server
+  if [[ $rc -ne 0 ]]; then
+    if [[ -s "$LOG" ]]; then
+      echo "---- last 40 lines of server log ($LOG) ----" >&2
+      tail -n 40 "$LOG" >&2 || true
+    fi
+    echo "run.sh: failed (exit $rc); files kept in $TMP" >&2
+  else
+    rm -rf "$TMP"
+  fi
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "nproc: $(nproc)"
+echo "java:  $(java -version 2>&1 | sed -n 1p)"
+echo "python: $(python3 --version 2>&1)"
+
+if [[ $BUILD -eq 1 ]]; then
+  echo "building: ./mvnw -q -DskipTests package"
+  (cd "$ROOT" && ./mvnw -q -DskipTests package)
+fi
+
+# the runnable jar: target/jobpool-*.jar, not the plain/sources/javadoc/tests/jmh ones; newest wins
+JAR=""
+for f in "$ROOT"/target/jobpool-*.jar; do
+  [[ -f "$f" ]] || continue
+  case "$(basename "$f")" in
+    *-plain.jar|*-sources.jar|*-javadoc.jar|*-tests.jar|*-jmh.jar|*-benchmarks.jar) continue ;;
+  esac
+  if [[ -z "$JAR" || "$f" -nt "$JAR" ]]; then JAR="$f"; fi
+done
+if [[ -z "$JAR" ]]; then
+  echo "run.sh: no $ROOT/target/jobpool-*.jar (build it, or drop --no-build)" >&2
+  exit 1
+fi
+
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+URL="http://127.0.0.1:$PORT"
+
+echo "starting: java ${BENCH_JAVA_OPTS:-} -jar ${JAR#"$ROOT"/} --server.port=$PORT (log: $LOG)"
+# shellcheck disable=SC2086  # BENCH_JAVA_OPTS is meant to be word-split
+(cd "$ROOT" && exec java ${BENCH_JAVA_OPTS:-} -jar "$JAR" --server.port="$PORT") >"$LOG" 2>&1 &
+SERVER_PID=$!
+
+# wait up to 60 s for /actuator/health to say UP
+deadline=$((SECONDS + 60))
+until python3 - "$URL/actuator/health" <<'PY' 2>/dev/null
+import json, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=2) as r:
+    sys.exit(0 if json.load(r).get("status") == "UP" else 1)
+PY
+do
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "run.sh: the service exited during start-up" >&2
+    exit 1
+  fi
+  if (( SECONDS >= deadline )); then
+    echo "run.sh: $URL/actuator/health not UP within 60 s" >&2
+    exit 1
+  fi
+  sleep 0.5
+done
+echo "service UP at $URL"
+
+echo
+echo "== jobpool (POST /v1/map, end to end, best of $REPEAT after 1 warm-up) =="
+python3 "$ROOT/bench/e2e.py" --url "$URL" --repeat "$REPEAT" ${WORKLOADS[@]+"${WORKLOADS[@]}"} | tee "$TMP/jobpool.jsonl"
+
+stop_server
+
+echo
+echo "== Python multiprocessing.Pool ($PEER) =="
+python3 "$PEER" ${WORKLOADS[@]+"${WORKLOADS[@]}"} | tee "$TMP/pool.jsonl"
+
+echo
+python3 "$ROOT/bench/ratios.py" "$TMP/jobpool.jsonl" "$TMP/pool.jsonl"

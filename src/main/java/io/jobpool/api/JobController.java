@@ -1,0 +1,126 @@
+package io.jobpool.api;
+
+import io.jobpool.job.Job;
+import io.jobpool.job.JobRegistry;
+import io.jobpool.job.JobService;
+import io.jobpool.job.JobState;
+import io.jobpool.job.JobpoolException;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Jobs over HTTP: {@code map_async} ({@code POST /v1/jobs}), {@code map} ({@code POST /v1/map}),
+ * status, paged results, listing and cancel ({@code terminate} for one job).
+ */
+@RestController
+@RequestMapping(path = "/v1", produces = MediaType.APPLICATION_JSON_VALUE)
+class JobController {
+
+    static final int MAX_WAIT_SECONDS = 300;
+
+    private final JobService jobs;
+    private final ResultsWriter writer;
+
+    JobController(JobService jobs, JsonMapper mapper) {
+        this.jobs = jobs;
+        this.writer = new ResultsWriter(mapper);
+    }
+
+    @PostMapping(path = "/jobs", consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<JobStatusBody> submit(@RequestBody JobRequest request) {
+        Job job = jobs.submit(request.toSpec());
+        return accepted(job);
+    }
+
+    @PostMapping(path = "/map", consumes = MediaType.APPLICATION_JSON_VALUE)
+    CompletableFuture<ResponseEntity<?>> map(@RequestBody JobRequest request,
+                                             @RequestParam(required = false) Integer waitSeconds) {
+        int wait = QueryParams.inRange("waitSeconds", waitSeconds, 60, 0, MAX_WAIT_SECONDS);
+        Job job = jobs.submit(request.toSpec());
+        return jobs.whenEnded(job).copy()
+                .completeOnTimeout(null, wait, TimeUnit.SECONDS)
+                .thenApply(ended -> ended == null ? accepted(job) : mapResult(ended));
+    }
+
+    /**
+     * The whole answer is built in memory (about the size of the results' JSON) because an async
+     * handler cannot stream its body; jobs too large for that should page or stream their results.
+     */
+    private ResponseEntity<byte[]> mapResult(Job job) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream(64 + (int) Math.min(Integer.MAX_VALUE - 64, job.results().bytes()));
+        try {
+            writer.writeMapResult(job, body);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(body.toByteArray());
+    }
+
+    @GetMapping("/jobs/{id}")
+    JobStatusBody status(@PathVariable String id) {
+        return JobStatusBody.of(jobs.get(id));
+    }
+
+    @GetMapping("/jobs/{id}/results")
+    void results(@PathVariable String id, @RequestParam(required = false) Integer offset,
+                 @RequestParam(required = false) Integer limit, HttpServletResponse response) throws IOException {
+        int from = QueryParams.inRange("offset", offset, 0, 0, Integer.MAX_VALUE);
+        int size = QueryParams.inRange("limit", limit, 10_000, 1, 100_000);
+        Job job = jobs.get(id);
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+        writer.writePage(job, from, size, response.getOutputStream());
+    }
+
+    @GetMapping("/jobs")
+    JobListBody list(@RequestParam(required = false) String state, @RequestParam(required = false) Integer offset,
+                     @RequestParam(required = false) Integer limit) {
+        int from = QueryParams.inRange("offset", offset, 0, 0, Integer.MAX_VALUE);
+        int size = QueryParams.inRange("limit", limit, 100, 1, 1000);
+        JobRegistry.Page page = jobs.list(parseState(state), from, size);
+        int end = from + page.jobs().size();
+        return new JobListBody(page.jobs().stream().map(JobStatusBody::of).toList(), from, size, page.total(),
+                end < page.total() ? end : null);
+    }
+
+    @DeleteMapping("/jobs/{id}")
+    JobStatusBody cancel(@PathVariable String id) {
+        return JobStatusBody.of(jobs.cancel(id));
+    }
+
+    private static ResponseEntity<JobStatusBody> accepted(Job job) {
+        return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/v1/jobs/" + job.id().value()))
+                .body(JobStatusBody.of(job));
+    }
+
+    private static JobState parseState(String state) {
+        if (state == null) {
+            return null;
+        }
+        try {
+            return JobState.valueOf(state.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw JobpoolException.invalid("state", "query parameter 'state' must be one of "
+                    + Arrays.toString(JobState.values()) + ", got \"" + state + "\"");
+        }
+    }
+}

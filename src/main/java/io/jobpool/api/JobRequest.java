@@ -1,0 +1,43 @@
+package io.jobpool.api;
+
+import io.jobpool.job.JobSpec;
+import io.jobpool.job.JobpoolException;
+import io.jobpool.job.OnError;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The body of {@code POST /v1/jobs} and {@code POST /v1/map}; unknown fields are refused. */
+public record JobRequest(String function, Map<String, Object> params, List<Object> inputs, Integer chunkSize,
+                         String onError, Integer retries, String timeout, Integer priority) {
+
+    JobSpec toSpec() {
+        return new JobSpec(function, params, inputs, chunkSize, parsedOnError(), retries == null ? 0 : retries,
+                parsedTimeout(), priority == null ? JobSpec.DEFAULT_PRIORITY : priority);
+    }
+
+    private OnError parsedOnError() {
+        if (onError == null) {
+            return OnError.FAIL;
+        }
+        try {
+            return OnError.valueOf(onError.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw JobpoolException.invalid("onError", "onError must be \"fail\" or \"continue\", got \"" + onError + "\"");
+        }
+    }
+
+    private Duration parsedTimeout() {
+        if (timeout == null) {
+            return null;
+        }
+        try {
+            return Duration.parse(timeout);
+        } catch (DateTimeParseException e) {
+            throw JobpoolException.invalid("timeout", "timeout must be an ISO-8601 duration such as \"PT30S\", got \"" + timeout + "\"");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.jobpool.api;
+
+import io.jobpool.job.Job;
+import io.jobpool.job.JobError;
+import io.jobpool.job.Progress;
+
+import java.time.Instant;
+import java.util.Locale;
+
+/** A job's status as {@code GET /v1/jobs/{id}} answers it. */
+public record JobStatusBody(String id, String state, String function, long total, long completed, long failed,
+                            double progress, double itemsPerSecond, Double etaSeconds, int priority, String onError,
+                            String createdAt, String startedAt, String finishedAt, ErrorBody error) {
+
+    /** Why a job did not succeed. */
+    public record ErrorBody(String type, String message, Integer index) {
+
+        static ErrorBody of(JobError error) {
+            return error == null ? null : new ErrorBody(error.type(), error.message(), error.index());
+        }
+    }
+
+    static JobStatusBody of(Job job) {
+        Progress progress = job.progress();
+        boolean ended = job.state().isTerminal();
+        return new JobStatusBody(job.id().value(), job.state().name(), job.function(), progress.total(),
+                progress.completed(), progress.failed(), round(progress.fraction()), round(progress.itemsPerSecond()),
+                ended ? null : roundOrNull(progress.etaSeconds()), job.priority(),
+                job.onError().name().toLowerCase(Locale.ROOT), text(job.createdAt()), text(job.startedAt()),
+                text(job.finishedAt()), ErrorBody.of(job.error()));
+    }
+
+    private static String text(Instant instant) {
+        return instant == null ? null : instant.toString();
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+
+    private static Double roundOrNull(Double value) {
+        return value == null ? null : round(value);
+    }
+}

@@ -1,0 +1,166 @@
+package io.jobpool.api;
+
+import io.jobpool.job.JobpoolException;
+import io.jobpool.job.ProblemType;
+import jakarta.servlet.http.HttpServletRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.ErrorResponse;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamConstraintsException;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+
+import java.util.stream.Collectors;
+
+/**
+ * Turns every refusal, ours and the framework's, into an RFC 9457 problem with a stable type, the
+ * right status and a detail a person can act on. Anything unexpected is logged with its cause and
+ * answered as a 500 problem; it is never bad input.
+ */
+@RestControllerAdvice
+class ProblemAdvice {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
+
+    @ExceptionHandler(JobpoolException.class)
+    ResponseEntity<Object> refused(JobpoolException e, HttpServletRequest request) {
+        return Problems.response(e.type(), e.getMessage(), request, e.field(), e.retryAfterSeconds());
+    }
+
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    ResponseEntity<Object> unreadable(HttpMessageNotReadableException e, HttpServletRequest request) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof BodyTooLargeException tooLarge) {
+                return Problems.response(ProblemType.PAYLOAD_TOO_LARGE, tooLarge.getMessage()
+                        + " (jobpool.limits.max-body-bytes); split the inputs into several jobs", request, null, null);
+            }
+            if (cause instanceof UnrecognizedPropertyException unknown) {
+                String known = unknown.getKnownPropertyIds() == null ? "" : "; known fields: "
+                        + unknown.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", "));
+                return Problems.response(ProblemType.INVALID_REQUEST, "unknown field '" + unknown.getPropertyName() + "'" + known,
+                        request, unknown.getPropertyName(), null);
+            }
+            if (cause instanceof MismatchedInputException mismatch) {
+                String field = mismatch.getPathReference() == null || mismatch.getPath().isEmpty() ? null : path(mismatch);
+                String expected = mismatch.getTargetType() == null ? "another JSON type" : describe(mismatch.getTargetType());
+                return Problems.response(ProblemType.MALFORMED_REQUEST, (field == null ? "the body" : "field '" + field + "'")
+                        + " has the wrong JSON type: expected " + expected, request, field, null);
+            }
+            if (cause instanceof StreamConstraintsException limit) {
+                return Problems.response(ProblemType.MALFORMED_REQUEST, "the JSON body breaks a parsing limit: "
+                        + limit.getOriginalMessage(), request, null, null);
+            }
+            if (cause instanceof StreamReadException syntax) {
+                return Problems.response(ProblemType.MALFORMED_REQUEST, "the body is not valid JSON: " + syntax.getOriginalMessage()
+                        + location(syntax), request, null, null);
+            }
+        }
+        return Problems.response(ProblemType.MALFORMED_REQUEST, "the request body is missing or unreadable: a JSON object is expected",
+                request, null, null);
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<Object> badParameter(MethodArgumentTypeMismatchException e, HttpServletRequest request) {
+        return Problems.response(ProblemType.INVALID_REQUEST, "parameter '" + e.getName() + "' must be "
+                + (e.getRequiredType() == null ? "valid" : describe(e.getRequiredType())) + ", got \"" + e.getValue() + "\"",
+                request, e.getName(), null);
+    }
+
+    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+    ResponseEntity<Object> unsupportedMediaType(HttpMediaTypeNotSupportedException e, HttpServletRequest request) {
+        return Problems.response(ProblemType.UNSUPPORTED_MEDIA_TYPE, "Content-Type " + e.getContentType()
+                + " is not supported; send the body as application/json", request, null, null);
+    }
+
+    @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
+    ResponseEntity<Object> notAcceptable(HttpMediaTypeNotAcceptableException e, HttpServletRequest request) {
+        return Problems.response(ProblemType.NOT_ACCEPTABLE, "this resource is only available as "
+                + e.getSupportedMediaTypes() + "; adjust the Accept header", request, null, null);
+    }
+
+    @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
+    ResponseEntity<Object> methodNotAllowed(HttpRequestMethodNotSupportedException e, HttpServletRequest request) {
+        ResponseEntity<Object> problem = Problems.response(ProblemType.METHOD_NOT_ALLOWED, "method " + e.getMethod()
+                + " is not allowed here; allowed: " + e.getSupportedHttpMethods(), request, null, null);
+        return ResponseEntity.status(problem.getStatusCode()).headers(problem.getHeaders())
+                .allow(e.getSupportedHttpMethods() == null ? new org.springframework.http.HttpMethod[0]
+                        : e.getSupportedHttpMethods().toArray(new org.springframework.http.HttpMethod[0]))
+                .body(problem.getBody());
+    }
+
+    @ExceptionHandler(NoResourceFoundException.class)
+    ResponseEntity<Object> noSuchPath(NoResourceFoundException e, HttpServletRequest request) {
+        return Problems.response(ProblemType.NOT_FOUND, "there is no resource at " + request.getRequestURI()
+                + "; the API lives under /v1 (see openapi.yaml)", request, null, null);
+    }
+
+    @ExceptionHandler(AsyncRequestNotUsableException.class)
+    void clientGone(AsyncRequestNotUsableException e) {
+        log.debug("Client went away: {}", e.getMessage());
+    }
+
+    /**
+     * Other framework refusals carry their own status: keep it, with our problem shape. Anything else
+     * is unexpected: logged with its cause and answered as a 500 problem.
+     */
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Object> other(Exception e, HttpServletRequest request) {
+        int status = e instanceof ErrorResponse framework ? framework.getStatusCode().value() : 500;
+        if (status >= 500 && status != 503) {
+            log.error("Unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
+            return ResponseEntity.status(500).contentType(Problems.PROBLEM_JSON)
+                    .body(new ProblemBody("urn:jobpool:problem:internal-error", "Internal error", 500,
+                            "the service failed unexpectedly; the error is logged", request.getRequestURI(), null, null));
+        }
+        ProblemType type = status == 404 ? ProblemType.NOT_FOUND : status == 503 ? ProblemType.SHUTTING_DOWN
+                : ProblemType.INVALID_REQUEST;
+        String detail = ((ErrorResponse) e).getBody().getDetail();
+        return ResponseEntity.status(status).contentType(Problems.PROBLEM_JSON)
+                .body(new ProblemBody(type.uri(), type.title(), status, detail == null ? e.getMessage() : detail,
+                        request.getRequestURI(), null, null));
+    }
+
+    private static String path(JacksonException e) {
+        StringBuilder path = new StringBuilder();
+        for (JacksonException.Reference reference : e.getPath()) {
+            if (reference.getPropertyName() != null) {
+                path.append(path.length() == 0 ? "" : ".").append(reference.getPropertyName());
+            } else if (reference.getIndex() >= 0) {
+                path.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    private static String location(StreamReadException e) {
+        return e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+    }
+
+    private static String describe(Class<?> type) {
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+            return "an integer";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (java.util.Map.class.isAssignableFrom(type)) {
+            return "an object";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        return "a JSON object";
+    }
+}

@@ -1,0 +1,5 @@
+/**
+ * HTTP only: controllers, request and response bodies, the results writer and problem details.
+ * Depends on {@code job} (and on {@code function} for the catalog listing); never on {@code execution}.
+ */
+package io.jobpool.api;

@@ -1,0 +1,78 @@
+package io.jobpool.config;
+
+import io.jobpool.api.BodySizeLimitFilter;
+import io.jobpool.execution.Engine;
+import io.jobpool.execution.EngineSettings;
+import io.jobpool.function.FunctionCatalog;
+import io.jobpool.function.builtin.Fail;
+import io.jobpool.function.builtin.Pow;
+import io.jobpool.function.builtin.Primes;
+import io.jobpool.function.builtin.Sha256;
+import io.jobpool.function.builtin.Sleep;
+import io.jobpool.function.builtin.Square;
+import io.jobpool.job.InMemoryJobRegistry;
+import io.jobpool.job.JobService;
+import io.jobpool.job.JobSettings;
+import io.jobpool.job.QueueBoundAdmission;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** Wires the single-node service: catalog, engine, registry, admission, job service, filters. */
+@Configuration(proxyBeanMethods = false)
+class JobpoolConfiguration {
+
+    @Bean
+    FunctionCatalog functionCatalog() {
+        return new FunctionCatalog(List.of(new Square(), new Sha256(), new Primes(), new Sleep(), new Fail(), new Pow()));
+    }
+
+    @Bean(destroyMethod = "")
+    Engine engine(PoolProperties pool, ChunkProperties chunk, MeterRegistry meters) {
+        return new Engine(new EngineSettings(pool.effectiveWorkers(), pool.ioWorkers(), chunk.targetDuration()), meters);
+    }
+
+    @Bean
+    JobService jobService(FunctionCatalog catalog, Engine engine, PoolProperties pool, LimitsProperties limits,
+                          ResultsProperties results, MeterRegistry meters, JsonMapper mapper) {
+        return new JobService(catalog, engine, new InMemoryJobRegistry(), new QueueBoundAdmission(limits.maxQueuedItems()),
+                new JobSettings(limits.maxItemsPerJob(), limits.maxQueuedItems(), pool.retention(), results.maxBytes()),
+                meters, mapper, Clock.systemUTC());
+    }
+
+    @Bean
+    EngineLifecycle engineLifecycle(JobService jobs, Engine engine, PoolProperties pool) {
+        return new EngineLifecycle(jobs, engine, pool.shutdownGrace());
+    }
+
+    /** Sweeps expired jobs every tenth of the retention, at least once a minute. */
+    @Bean(destroyMethod = "shutdownNow")
+    ScheduledExecutorService retentionSweeper(JobService jobs, PoolProperties pool) {
+        ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "jobpool-retention");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long period = Math.max(1, Math.min(60_000, pool.retention().dividedBy(10).toMillis()));
+        sweeper.scheduleWithFixedDelay(jobs::evictExpired, period, period, TimeUnit.MILLISECONDS);
+        return sweeper;
+    }
+
+    @Bean
+    FilterRegistrationBean<BodySizeLimitFilter> bodySizeLimitFilter(LimitsProperties limits, JsonMapper mapper) {
+        FilterRegistrationBean<BodySizeLimitFilter> registration =
+                new FilterRegistrationBean<>(new BodySizeLimitFilter(limits.maxBodyBytes(), mapper));
+        registration.addUrlPatterns("/v1/*");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+        return registration;
+    }
+}

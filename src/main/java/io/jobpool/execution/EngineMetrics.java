@@ -1,0 +1,60 @@
+package io.jobpool.execution;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The engine's meters in one place: worker gauges, queue depth, and per-function item counters,
+ * item durations and per-worker state lifecycle. Function meters are created once per function and
+ * cached, so the hot path only increments.
+ */
+final class EngineMetrics {
+
+    /** The meters of one function, looked up once per task. */
+    record FunctionMeters(Counter succeeded, Counter failed, Counter retried, Timer itemDuration,
+                          Counter statesCreated, Counter statesClosed) {
+    }
+
+    private final MeterRegistry registry;
+    private final Map<String, FunctionMeters> byFunction = new ConcurrentHashMap<>();
+
+    EngineMetrics(MeterRegistry registry, Engine engine) {
+        this.registry = registry;
+        Gauge.builder("jobpool.workers", engine, Engine::workers).description("CPU worker threads").register(registry);
+        Gauge.builder("jobpool.workers.busy", engine, Engine::busy).tag("pool", "cpu")
+                .description("Workers running a chunk").register(registry);
+        Gauge.builder("jobpool.workers.busy", engine, Engine::ioBusy).tag("pool", "io")
+                .description("Workers running a chunk").register(registry);
+        Gauge.builder("jobpool.queue.items", engine, Engine::queuedItems)
+                .description("Items accepted and not yet finished").register(registry);
+        Gauge.builder("jobpool.tasks.active", engine, Engine::activeTasks)
+                .description("Jobs queued or running").register(registry);
+    }
+
+    FunctionMeters of(String function) {
+        return byFunction.computeIfAbsent(function, name -> new FunctionMeters(
+                items(name, "succeeded"), items(name, "failed"),
+                Counter.builder("jobpool.items.retried").tag("function", name)
+                        .description("Item attempts that failed and were retried").register(registry),
+                Timer.builder("jobpool.item.duration").tag("function", name)
+                        .description("Time to compute one item")
+                        .serviceLevelObjectives(Duration.ofNanos(10_000), Duration.ofNanos(100_000), Duration.ofMillis(1),
+                                Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(10))
+                        .register(registry),
+                Counter.builder("jobpool.function.states.created").tag("function", name)
+                        .description("Per-worker function states created (Pool initializer calls)").register(registry),
+                Counter.builder("jobpool.function.states.closed").tag("function", name)
+                        .description("Per-worker function states closed").register(registry)));
+    }
+
+    private Counter items(String function, String outcome) {
+        return Counter.builder("jobpool.items.processed").tag("function", function).tag("outcome", outcome)
+                .description("Items finished, by outcome").register(registry);
+    }
+}

@@ -1,0 +1,20 @@
+package io.jobpool.execution;
+
+/**
+ * Receives a task's results as workers produce them. Item callbacks come from many worker threads at
+ * once, each index at most once; {@link #finished} comes exactly once, from whichever thread ended the
+ * task (a worker, the deadline timer, or a cancelling request thread). Implementations must be
+ * thread-safe and quick: they run on the worker's time.
+ */
+public interface TaskObserver {
+
+    /** The first chunk started. */
+    void started();
+
+    void itemSucceeded(int index, Object value);
+
+    void itemFailed(int index, String type, String message);
+
+    /** The task ended; {@code completed} and {@code failed} are its final item counts. */
+    void finished(TaskOutcome outcome, int completed, int failed);
+}

@@ -1,0 +1,290 @@
+package io.jobpool.execution;
+
+import io.jobpool.function.spi.ItemFailure;
+import io.jobpool.function.spi.JobFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One task while it runs: its progress counters, the claim cursor the scheduler advances, the
+ * per-worker function states, and the single outcome.
+ *
+ * <p>Threads: workers call {@link #execute} concurrently, each with its own chunk; the scheduler
+ * reads and advances the claim cursor under its own lock (the fields marked "scheduler lock");
+ * {@link #cancel}, the deadline timer and shutdown may end the task from any thread. The outcome is
+ * an {@link AtomicReference} set once by compare-and-set, so exactly one ending wins and is reported.
+ * Per-worker states live in a {@link ConcurrentHashMap} keyed by worker thread: each entry is only
+ * touched by its own worker until the task has ended and no chunk is running any more, when the
+ * last one out closes them all (the {@code running} count and the outcome are both atomics, so
+ * whichever of "last chunk leaves" and "outcome set" happens second sees the other and closes).
+ */
+public final class TaskRun {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskRun.class);
+
+    private final MapTask task;
+    private final TaskObserver observer;
+    private final Engine engine;
+    private final EngineMetrics.FunctionMeters meters;
+
+    // scheduler lock
+    private int nextUnclaimed;
+    private int lastChunkSize;
+    int turnsLeft;
+
+    private final AtomicInteger done = new AtomicInteger();
+    private final AtomicInteger failed = new AtomicInteger();
+    private final LongAdder timedNanos = new LongAdder();
+    private final LongAdder timedItems = new LongAdder();
+    private final AtomicReference<TaskOutcome> outcome = new AtomicReference<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicBoolean statesClosed = new AtomicBoolean();
+    private final Map<Thread, Object> states = new ConcurrentHashMap<>();
+    private final Set<Worker> workers = ConcurrentHashMap.newKeySet();
+
+    TaskRun(MapTask task, TaskObserver observer, Engine engine, EngineMetrics.FunctionMeters meters) {
+        this.task = task;
+        this.observer = observer;
+        this.engine = engine;
+        this.meters = meters;
+        this.turnsLeft = task.priority();
+    }
+
+    public MapTask task() {
+        return task;
+    }
+
+    public int total() {
+        return task.size();
+    }
+
+    /** Items finished so far, with a value or an error. */
+    public int completed() {
+        return done.get();
+    }
+
+    /** Items finished with an error so far. */
+    public int failed() {
+        return failed.get();
+    }
+
+    public boolean isFinished() {
+        return outcome.get() != null;
+    }
+
+    /** Ends the task as cancelled: no new chunk starts, running items are interrupted. False if it had ended. */
+    public boolean cancel() {
+        return finish(new TaskOutcome.Cancelled());
+    }
+
+    // ---- scheduler side (under the scheduler lock)
+
+    int unclaimed() {
+        return task.size() - nextUnclaimed;
+    }
+
+    int lastChunkSize() {
+        return lastChunkSize;
+    }
+
+    long timedNanos() {
+        return timedNanos.sum();
+    }
+
+    long timedItems() {
+        return timedItems.sum();
+    }
+
+    Chunk claim(int size) {
+        int start = nextUnclaimed;
+        int end = (int) Math.min(task.size(), (long) start + size);
+        nextUnclaimed = end;
+        lastChunkSize = end - start;
+        return new Chunk(this, start, end);
+    }
+
+    // ---- worker side
+
+    /** Runs one chunk on the calling worker thread. */
+    void execute(Chunk chunk, Worker worker) {
+        running.incrementAndGet();
+        workers.add(worker);
+        try {
+            if (isFinished()) {
+                return;
+            }
+            if (started.compareAndSet(false, true)) {
+                observer.started();
+            }
+            Object state = stateOfThisWorker();
+            if (state == StateFailure.INSTANCE) {
+                return;
+            }
+            int processed = 0;
+            long chunkStart = System.nanoTime();
+            for (int index = chunk.start(); index < chunk.end() && !isFinished(); index++) {
+                if (!runItem(index, state)) {
+                    break;
+                }
+                processed++;
+            }
+            timedNanos.add(System.nanoTime() - chunkStart);
+            timedItems.add(processed);
+        } finally {
+            workers.remove(worker);
+            if (running.decrementAndGet() == 0 && isFinished()) {
+                closeStates();
+            }
+        }
+    }
+
+    /** Runs one item with its retries; false when the task was ended meanwhile and the chunk must stop. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private boolean runItem(int index, Object state) {
+        JobFunction function = task.function();
+        Object input = task.inputs().get(index);
+        for (int attempt = 0; ; attempt++) {
+            long itemStart = System.nanoTime();
+            String type;
+            String message;
+            try {
+                checkArity(input);
+                Object value = function.apply(input, state);
+                observer.itemSucceeded(index, value);
+                meters.itemDuration().record(System.nanoTime() - itemStart, java.util.concurrent.TimeUnit.NANOSECONDS);
+                itemDone();
+                return true;
+            } catch (InterruptedException e) {
+                if (isFinished()) {
+                    return false;
+                }
+                type = "Interrupted";
+                message = "the function was interrupted";
+            } catch (ItemFailure e) {
+                type = e.type();
+                message = e.getMessage();
+            } catch (RuntimeException | StackOverflowError e) {
+                type = e.getClass().getSimpleName();
+                message = String.valueOf(e.getMessage());
+            }
+            meters.itemDuration().record(System.nanoTime() - itemStart, java.util.concurrent.TimeUnit.NANOSECONDS);
+            if (isFinished()) {
+                return false;
+            }
+            if (attempt < task.retries()) {
+                meters.retried().increment();
+                continue;
+            }
+            itemFailed(index, type, message);
+            return true;
+        }
+    }
+
+    private void checkArity(Object input) {
+        int arity = task.function().arity();
+        if (arity > 1 && !(input instanceof List<?> args && args.size() == arity)) {
+            throw ItemFailure.invalidInput(task.function().name() + " takes " + arity
+                    + " arguments per item: each input must be an array of " + arity + " values");
+        }
+    }
+
+    private void itemDone() {
+        meters.succeeded().increment();
+        engine.itemsFinished(1);
+        if (done.incrementAndGet() == task.size()) {
+            finish(new TaskOutcome.Completed());
+        }
+    }
+
+    private void itemFailed(int index, String type, String message) {
+        meters.failed().increment();
+        engine.itemsFinished(1);
+        observer.itemFailed(index, type, message);
+        failed.incrementAndGet();
+        if (task.failFast()) {
+            finish(new TaskOutcome.ItemFailed(index, type, message));
+        }
+        if (done.incrementAndGet() == task.size()) {
+            finish(new TaskOutcome.Completed());
+        }
+    }
+
+    /** Marker for a state whose creation failed: the items of the chunk were reported as failures. */
+    private enum StateFailure { INSTANCE }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Object stateOfThisWorker() {
+        Thread self = Thread.currentThread();
+        Object state = states.get(self);
+        if (state != null) {
+            return state == NullState.INSTANCE ? null : state;
+        }
+        try {
+            state = ((JobFunction) task.function()).createState(task.params());
+        } catch (RuntimeException e) {
+            log.warn("Job {}: creating the state of function {} failed", task.label(), task.function().name(), e);
+            finish(new TaskOutcome.ItemFailed(-1, "StateCreationFailed",
+                    "the function's per-worker set-up failed: " + e.getMessage()));
+            return StateFailure.INSTANCE;
+        }
+        meters.statesCreated().increment();
+        states.put(self, state == null ? NullState.INSTANCE : state);
+        return state;
+    }
+
+    /** Stands in for a {@code null} state in the map, which does not take null values. */
+    private enum NullState { INSTANCE }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void closeStates() {
+        if (!statesClosed.compareAndSet(false, true)) {
+            return;
+        }
+        JobFunction function = task.function();
+        for (Object state : states.values()) {
+            try {
+                function.close(state == NullState.INSTANCE ? null : state);
+                meters.statesClosed().increment();
+            } catch (RuntimeException e) {
+                log.warn("Job {}: closing a state of function {} failed", task.label(), function.name(), e);
+            }
+        }
+        states.clear();
+    }
+
+    // ---- ending
+
+    /** Ends the task with {@code ending} unless it has ended already; true if this call ended it. */
+    boolean finish(TaskOutcome ending) {
+        if (!outcome.compareAndSet(null, ending)) {
+            return false;
+        }
+        engine.ended(this);
+        if (!(ending instanceof TaskOutcome.Completed)) {
+            for (Worker worker : workers) {
+                worker.interruptIfRunning(this);
+            }
+        }
+        observer.finished(ending, done.get(), failed.get());
+        if (running.get() == 0) {
+            closeStates();
+        }
+        return true;
+    }
+
+    void begin() {
+        if (task.size() == 0) {
+            finish(new TaskOutcome.Completed());
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package io.jobpool.job;
+
+import io.jobpool.execution.TaskObserver;
+import io.jobpool.execution.TaskOutcome;
+import io.jobpool.execution.TaskRun;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * One submitted job: its spec, state, progress and results.
+ *
+ * <p>Request threads read it at any time; workers report into it through its {@link TaskObserver}.
+ * State changes go through this object's monitor (they are rare: start and end), everything read on
+ * the hot path is {@code volatile} or lives in the thread-safe {@link ResultStore}. While the job
+ * runs, progress is read live from its {@link TaskRun}; at the end the counts are frozen here and the
+ * run, which holds the inputs, is let go so that only the results stay in memory.
+ */
+public final class Job {
+
+    private final JobId id;
+    private final JobSpec spec;
+    private final Instant createdAt;
+    private final Clock clock;
+    private final ResultStore results;
+    private final ResultEncoder encoder;
+    private final Consumer<Job> onEnd;
+    private final CompletableFuture<Job> ended = new CompletableFuture<>();
+
+    private volatile JobState state = JobState.QUEUED;
+    private volatile Instant startedAt;
+    private volatile Instant finishedAt;
+    private volatile JobError error;
+    private volatile TaskRun run;
+    private volatile long finalCompleted;
+    private volatile long finalFailed;
+
+    Job(JobId id, JobSpec spec, Clock clock, ResultEncoder encoder, Consumer<Job> onEnd) {
+        this.id = id;
+        this.spec = spec;
+        this.clock = clock;
+        this.createdAt = clock.instant();
+        this.results = new ResultStore(spec.size());
+        this.encoder = encoder;
+        this.onEnd = onEnd;
+    }
+
+    public JobId id() {
+        return id;
+    }
+
+    public String function() {
+        return spec.function();
+    }
+
+    public int priority() {
+        return spec.priority();
+    }
+
+    public OnError onError() {
+        return spec.onError();
+    }
+
+    public JobState state() {
+        return state;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    public Instant finishedAt() {
+        return finishedAt;
+    }
+
+    /** Why the job did not succeed, or {@code null}. */
+    public JobError error() {
+        return error;
+    }
+
+    public ResultStore results() {
+        return results;
+    }
+
+    /** Completes with this job when it reaches a terminal state. */
+    public CompletableFuture<Job> whenEnded() {
+        return ended;
+    }
+
+    public Progress progress() {
+        TaskRun live = run;
+        long completed = live != null ? live.completed() : finalCompleted;
+        long failed = live != null ? live.failed() : finalFailed;
+        Instant from = startedAt;
+        Instant to = finishedAt != null ? finishedAt : clock.instant();
+        double seconds = from == null ? 0 : Duration.between(from, to).toNanos() / 1e9;
+        return new Progress(spec.size(), completed, Math.min(failed, completed), seconds);
+    }
+
+    void attach(TaskRun run) {
+        synchronized (this) {
+            if (!state.isTerminal()) {
+                this.run = run;
+            }
+        }
+    }
+
+    /** Cancels the job; false if it had ended already. */
+    boolean cancel() {
+        TaskRun live = run;
+        return live != null && live.cancel();
+    }
+
+    TaskObserver observer() {
+        return new Observer();
+    }
+
+    private void end(JobState terminal, JobError cause, int completed, int failed) {
+        synchronized (this) {
+            if (state.isTerminal()) {
+                return;
+            }
+            finalCompleted = completed;
+            finalFailed = failed;
+            finishedAt = clock.instant();
+            if (startedAt == null) {
+                startedAt = finishedAt;
+            }
+            error = cause;
+            state = terminal;
+            run = null;
+        }
+        onEnd.accept(this);
+        ended.complete(this);
+    }
+
+    /** Receives the engine's reports; runs on worker threads and on whichever thread ends the task. */
+    private final class Observer implements TaskObserver {
+
+        @Override
+        public void started() {
+            synchronized (Job.this) {
+                if (state == JobState.QUEUED) {
+                    startedAt = clock.instant();
+                    state = JobState.RUNNING;
+                }
+            }
+        }
+
+        @Override
+        public void itemSucceeded(int index, Object value) {
+            if (!state.isTerminal()) {
+                results.put(index, encoder.encode(value));
+            }
+        }
+
+        @Override
+        public void itemFailed(int index, String type, String message) {
+            if (!state.isTerminal()) {
+                results.fail(new ItemError(index, type, message));
+            }
+        }
+
+        @Override
+        public void finished(TaskOutcome outcome, int completed, int failed) {
+            if (outcome instanceof TaskOutcome.Completed) {
+                end(JobState.SUCCEEDED, null, completed, failed);
+            } else if (outcome instanceof TaskOutcome.ItemFailed failure) {
+                end(JobState.FAILED, new JobError(failure.type(), failure.message(),
+                        failure.index() < 0 ? null : failure.index()), completed, failed);
+            } else if (outcome instanceof TaskOutcome.Cancelled) {
+                end(JobState.CANCELLED, new JobError("Cancelled", "the job was cancelled", null), completed, failed);
+            } else if (outcome instanceof TaskOutcome.TimedOut) {
+                end(JobState.TIMED_OUT, new JobError("TimedOut",
+                        "the job did not finish within its timeout of " + spec.timeout(), null), completed, failed);
+            } else {
+                end(JobState.CANCELLED, new JobError("ServiceStopped",
+                        "the service stopped before the job finished", null), completed, failed);
+            }
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package io.jobpool.job;
+
+import io.jobpool.execution.Engine;
+import io.jobpool.execution.MapTask;
+import io.jobpool.execution.TaskRun;
+import io.jobpool.function.FunctionCatalog;
+import io.jobpool.function.InvalidParamsException;
+import io.jobpool.function.spi.JobFunction;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What clients can do with jobs: submit, look up, list, cancel, wait for the end. Also keeps the
+ * retained set within its time and memory bounds.
+ *
+ * <p>Thread-safe. Submissions are serialised by one lock around admission and start, so two
+ * concurrent submits cannot both squeeze under the queue bound; everything else is lock-free.
+ */
+public final class JobService {
+
+    private static final Logger log = LoggerFactory.getLogger(JobService.class);
+
+    private final FunctionCatalog catalog;
+    private final Engine engine;
+    private final JobRegistry registry;
+    private final AdmissionPolicy admission;
+    private final JobSettings settings;
+    private final JobMetrics metrics;
+    private final ResultEncoder encoder;
+    private final Clock clock;
+    private final Object submissions = new Object();
+    private volatile boolean stopping;
+
+    public JobService(FunctionCatalog catalog, Engine engine, JobRegistry registry, AdmissionPolicy admission,
+                      JobSettings settings, MeterRegistry meters, JsonMapper mapper, Clock clock) {
+        this.catalog = catalog;
+        this.engine = engine;
+        this.registry = registry;
+        this.admission = admission;
+        this.settings = settings;
+        this.metrics = new JobMetrics(meters);
+        this.encoder = new ResultEncoder(mapper);
+        this.clock = clock;
+    }
+
+    /** Validates, admits and starts a job; throws {@link JobpoolException} when it is refused. */
+    public Job submit(JobSpec spec) {
+        try {
+            return admitAndStart(spec);
+        } catch (JobpoolException e) {
+            metrics.rejected(e.type());
+            throw e;
+        }
+    }
+
+    private Job admitAndStart(JobSpec spec) {
+        if (stopping) {
+            throw new JobpoolException(ProblemType.SHUTTING_DOWN, "the service is shutting down; submit to another instance or retry later");
+        }
+        JobFunction<?> function = catalog.find(spec.function()).orElseThrow(() -> new JobpoolException(
+                ProblemType.UNKNOWN_FUNCTION, "no function is named '" + spec.function() + "'; GET /v1/functions lists them",
+                "function", null));
+        try {
+            FunctionCatalog.validateParams(function, spec.params());
+        } catch (InvalidParamsException e) {
+            throw new JobpoolException(ProblemType.INVALID_PARAMS, e.getMessage(), e.field(), null);
+        }
+        if (spec.size() > settings.maxItemsPerJob()) {
+            throw new JobpoolException(ProblemType.PAYLOAD_TOO_LARGE, "the job has " + spec.size()
+                    + " inputs; at most " + settings.maxItemsPerJob() + " are allowed per job", "inputs", null);
+        }
+        Job job;
+        synchronized (submissions) {
+            admission.admit(spec.size(), engine.queuedItems(), engine.itemsPerSecond());
+            job = new Job(JobId.random(), spec, clock, encoder, this::ended);
+            MapTask task = new MapTask(function, spec.params(), spec.inputs(), spec.chunkSize(),
+                    spec.onError() == OnError.FAIL, spec.retries(), spec.priority(), spec.timeout(), job.id().value());
+            TaskRun run = engine.start(task, job.observer());
+            job.attach(run);
+            registry.add(job);
+        }
+        metrics.submitted(function.name());
+        log.info("Job {} submitted: function={} items={}", job.id(), function.name(), spec.size());
+        return job;
+    }
+
+    public Job get(String id) {
+        return JobId.parse(id).flatMap(registry::find).orElseThrow(() -> new JobpoolException(
+                ProblemType.JOB_NOT_FOUND, "no job has the id '" + id + "'; it may never have existed or its retention ended",
+                null, null));
+    }
+
+    public JobRegistry.Page list(JobState state, int offset, int limit) {
+        return registry.list(state, offset, limit);
+    }
+
+    /** Cancels a job that has not ended; a job that has ended is a conflict. */
+    public Job cancel(String id) {
+        Job job = get(id);
+        if (!job.cancel() && job.state().isTerminal()) {
+            throw new JobpoolException(ProblemType.JOB_STATE_CONFLICT, "job " + id + " has already ended as "
+                    + job.state() + "; only queued or running jobs can be cancelled", null, null);
+        }
+        job.whenEnded().join();
+        return job;
+    }
+
+    /** Completes with the job when it ends; the caller bounds the wait. */
+    public CompletableFuture<Job> whenEnded(Job job) {
+        return job.whenEnded();
+    }
+
+    public PoolStatus pool() {
+        return new PoolStatus(engine.workers(), engine.ioWorkers(), engine.busy(), engine.ioBusy(),
+                engine.queuedItems(), admission instanceof QueueBoundAdmission bound ? bound.maxQueuedItems() : -1,
+                engine.activeTasks(), engine.itemsPerSecond());
+    }
+
+    private void ended(Job job) {
+        metrics.ended(job);
+        log.info("Job {} ended: state={} completed={} failed={}", job.id(), job.state(),
+                job.progress().completed(), job.progress().failed());
+        enforceResultsBudget();
+    }
+
+    /** Drops finished jobs whose retention has passed. */
+    public void evictExpired() {
+        Instant cutoff = clock.instant().minus(settings.retention());
+        for (Job job : registry.all()) {
+            if (job.state().isTerminal() && job.finishedAt().isBefore(cutoff)) {
+                registry.remove(job.id());
+            }
+        }
+    }
+
+    private void enforceResultsBudget() {
+        List<Job> jobs = registry.all();
+        long total = jobs.stream().mapToLong(job -> job.results().bytes()).sum();
+        if (total <= settings.resultsMaxBytes()) {
+            return;
+        }
+        List<Job> oldestFirst = jobs.stream().filter(job -> job.state().isTerminal())
+                .sorted(Comparator.comparing(Job::finishedAt)).toList();
+        for (Job job : oldestFirst) {
+            if (total <= settings.resultsMaxBytes()) {
+                break;
+            }
+            registry.remove(job.id());
+            total -= job.results().bytes();
+            log.info("Job {} evicted: retained results over the budget of {} bytes", job.id(), settings.resultsMaxBytes());
+        }
+    }
+
+    /** New submissions are refused from now on; jobs already accepted go on. */
+    public void stopAccepting() {
+        stopping = true;
+    }
+}

@@ -1,0 +1,14 @@
+package io.jobpool.job;
+
+import java.time.Duration;
+
+/**
+ * The job layer's limits.
+ *
+ * @param maxItemsPerJob   most inputs one job may have
+ * @param maxQueuedItems   most items queued across all jobs (admission bound)
+ * @param retention        how long a finished job and its results are kept
+ * @param resultsMaxBytes  memory budget of retained results; the oldest finished jobs go first
+ */
+public record JobSettings(int maxItemsPerJob, long maxQueuedItems, Duration retention, long resultsMaxBytes) {
+}

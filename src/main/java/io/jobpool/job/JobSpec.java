@@ -1,0 +1,49 @@
+package io.jobpool.job;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A map job as submitted: the function, its parameters, the inputs and how to run them. Validated on
+ * construction; a bad field is an {@link ProblemType#INVALID_REQUEST} naming it.
+ *
+ * @param chunkSize items per chunk, or {@code null} for adaptive chunks
+ * @param timeout   the job's deadline from submission, or {@code null}
+ * @param priority  1..10, the job's weight in the round-robin (default 5)
+ */
+public record JobSpec(String function, Map<String, Object> params, List<?> inputs, Integer chunkSize,
+                      OnError onError, int retries, Duration timeout, int priority) {
+
+    public static final int DEFAULT_PRIORITY = 5;
+    public static final int MAX_CHUNK_SIZE = 1_000_000;
+    public static final int MAX_RETRIES = 10;
+    public static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+
+    public JobSpec {
+        if (function == null || function.isBlank()) {
+            throw JobpoolException.invalid("function", "function is required: a name from GET /v1/functions");
+        }
+        if (inputs == null) {
+            throw JobpoolException.invalid("inputs", "inputs is required: a JSON array of the items to map");
+        }
+        params = params == null ? Map.of() : params;
+        onError = onError == null ? OnError.FAIL : onError;
+        if (chunkSize != null && (chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE)) {
+            throw JobpoolException.invalid("chunkSize", "chunkSize must be between 1 and " + MAX_CHUNK_SIZE + ", got " + chunkSize);
+        }
+        if (retries < 0 || retries > MAX_RETRIES) {
+            throw JobpoolException.invalid("retries", "retries must be between 0 and " + MAX_RETRIES + ", got " + retries);
+        }
+        if (timeout != null && (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0)) {
+            throw JobpoolException.invalid("timeout", "timeout must be a positive ISO-8601 duration of at most P1D, got " + timeout);
+        }
+        if (priority < 1 || priority > 10) {
+            throw JobpoolException.invalid("priority", "priority must be between 1 and 10, got " + priority);
+        }
+    }
+
+    public int size() {
+        return inputs.size();
+    }
+}

@@ -1,0 +1,44 @@
+package io.jobpool.job;
+
+/**
+ * Every kind of error the service answers with, as an RFC 9457 problem type: a stable slug (the type
+ * URI is {@code urn:jobpool:problem:<slug>}), a title and the HTTP status it maps to.
+ */
+public enum ProblemType {
+    MALFORMED_REQUEST("malformed-request", "Malformed request", 400),
+    INVALID_REQUEST("invalid-request", "Invalid request", 400),
+    JOB_NOT_FOUND("job-not-found", "Job not found", 404),
+    FUNCTION_NOT_FOUND("function-not-found", "Function not found", 404),
+    NOT_FOUND("not-found", "Not found", 404),
+    METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed", 405),
+    NOT_ACCEPTABLE("not-acceptable", "Not acceptable", 406),
+    JOB_STATE_CONFLICT("job-state-conflict", "Job is in the wrong state", 409),
+    PAYLOAD_TOO_LARGE("payload-too-large", "Payload too large", 413),
+    UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", 415),
+    UNKNOWN_FUNCTION("unknown-function", "Unknown function", 422),
+    INVALID_PARAMS("invalid-params", "Invalid function parameters", 422),
+    OVERLOADED("overloaded", "Service overloaded", 429),
+    SHUTTING_DOWN("shutting-down", "Service shutting down", 503);
+
+    private final String slug;
+    private final String title;
+    private final int status;
+
+    ProblemType(String slug, String title, int status) {
+        this.slug = slug;
+        this.title = title;
+        this.status = status;
+    }
+
+    public String uri() {
+        return "urn:jobpool:problem:" + slug;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public int status() {
+        return status;
+    }
+}
