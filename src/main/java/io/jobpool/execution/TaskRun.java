@@ -138,14 +138,18 @@ public final class TaskRun {
                 }
                 processed++;
             }
-            timedNanos.add(System.nanoTime() - chunkStart);
-            timedItems.add(processed);
+            recordTiming(processed, System.nanoTime() - chunkStart);
         } finally {
             workers.remove(worker);
             if (running.decrementAndGet() == 0 && isFinished()) {
                 closeStates();
             }
         }
+    }
+
+    void recordTiming(long items, long nanos) {
+        timedNanos.add(nanos);
+        timedItems.add(items);
     }
 
     /** Runs one item with its retries; false when the task was ended meanwhile and the chunk must stop. */

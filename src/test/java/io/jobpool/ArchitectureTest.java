@@ -1,0 +1,46 @@
+package io.jobpool;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/** Keeps the package flow of DESIGN.md: {@code api -> job -> execution -> function}, no cycles. */
+class ArchitectureTest {
+
+    private static final JavaClasses CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.jobpool");
+
+    @Test
+    void packagesDependOnlyDownTheFlow() {
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("config").definedBy("io.jobpool.config..")
+                .layer("api").definedBy("io.jobpool.api..")
+                .layer("job").definedBy("io.jobpool.job..")
+                .layer("execution").definedBy("io.jobpool.execution..")
+                .layer("function").definedBy("io.jobpool.function..")
+                .whereLayer("config").mayNotBeAccessedByAnyLayer()
+                .whereLayer("api").mayOnlyBeAccessedByLayers("config")
+                .whereLayer("job").mayOnlyBeAccessedByLayers("api", "config")
+                .whereLayer("execution").mayOnlyBeAccessedByLayers("job", "config")
+                .whereLayer("function").mayOnlyBeAccessedByLayers("api", "job", "execution", "config")
+                .check(CLASSES);
+    }
+
+    @Test
+    void functionSpiDependsOnNothingOfTheService() {
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses()
+                .that().resideInAPackage("io.jobpool.function.spi..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("io.jobpool.function.spi..", "java..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void noPackageCycles() {
+        slices().matching("io.jobpool.(*)..").should().beFreeOfCycles().check(CLASSES);
+    }
+}
