@@ -17,11 +17,10 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 import tools.jackson.databind.json.JsonMapper;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.Locale;
@@ -40,9 +39,11 @@ class JobController {
 
     private final JobService jobs;
     private final ResultsWriter writer;
+    private final JsonMapper mapper;
 
     JobController(JobService jobs, JsonMapper mapper) {
         this.jobs = jobs;
+        this.mapper = mapper;
         this.writer = new ResultsWriter(mapper);
     }
 
@@ -52,28 +53,24 @@ class JobController {
         return accepted(job);
     }
 
+    /**
+     * Both answers are streamed bodies: the results of a large job are copied from the store to the
+     * socket, never assembled in memory first. (Async handlers pick the streaming body writer from the
+     * declared type, so the 202 status is streamed too.)
+     */
     @PostMapping(path = "/map", consumes = MediaType.APPLICATION_JSON_VALUE)
-    CompletableFuture<ResponseEntity<?>> map(@RequestBody JobRequest request,
-                                             @RequestParam(required = false) Integer waitSeconds) {
+    CompletableFuture<ResponseEntity<StreamingResponseBody>> map(@RequestBody JobRequest request,
+                                                                 @RequestParam(required = false) Integer waitSeconds) {
         int wait = QueryParams.inRange("waitSeconds", waitSeconds, 60, 0, MAX_WAIT_SECONDS);
         Job job = jobs.submit(request.toSpec());
         return jobs.whenEnded(job).copy()
                 .completeOnTimeout(null, wait, TimeUnit.SECONDS)
-                .thenApply(ended -> ended == null ? accepted(job) : mapResult(ended));
-    }
-
-    /**
-     * The whole answer is built in memory (about the size of the results' JSON) because an async
-     * handler cannot stream its body; jobs too large for that should page or stream their results.
-     */
-    private ResponseEntity<byte[]> mapResult(Job job) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream(64 + (int) Math.min(Integer.MAX_VALUE - 64, job.results().bytes()));
-        try {
-            writer.writeMapResult(job, body);
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing to memory cannot fail", e);
-        }
-        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(body.toByteArray());
+                .thenApply(ended -> ended == null
+                        ? ResponseEntity.status(HttpStatus.ACCEPTED).location(location(job))
+                                .contentType(MediaType.APPLICATION_JSON)
+                                .body(out -> mapper.writeValue(out, JobStatusBody.of(job)))
+                        : ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
+                                .body(out -> writer.writeMapResult(ended, out)));
     }
 
     @GetMapping("/jobs/{id}")
@@ -108,8 +105,11 @@ class JobController {
     }
 
     private static ResponseEntity<JobStatusBody> accepted(Job job) {
-        return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/v1/jobs/" + job.id().value()))
-                .body(JobStatusBody.of(job));
+        return ResponseEntity.status(HttpStatus.ACCEPTED).location(location(job)).body(JobStatusBody.of(job));
+    }
+
+    private static URI location(Job job) {
+        return URI.create("/v1/jobs/" + job.id().value());
     }
 
     private static JobState parseState(String state) {

@@ -17,6 +17,7 @@ import org.springframework.web.context.request.async.AsyncRequestNotUsableExcept
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.MismatchedInputException;
@@ -57,6 +58,11 @@ class ProblemAdvice {
                 String expected = mismatch.getTargetType() == null ? "another JSON type" : describe(mismatch.getTargetType());
                 return Problems.response(ProblemType.MALFORMED_REQUEST, (field == null ? "the body" : "field '" + field + "'")
                         + " has the wrong JSON type: expected " + expected, request, field, null);
+            }
+            if (cause instanceof InputCoercionException outOfRange) {
+                String field = outOfRange.getPath().isEmpty() ? null : path(outOfRange);
+                return Problems.response(ProblemType.MALFORMED_REQUEST, (field == null ? "a number" : "field '" + field + "'")
+                        + " is out of range: " + outOfRange.getOriginalMessage() + location(outOfRange), request, field, null);
             }
             if (cause instanceof StreamConstraintsException limit) {
                 return Problems.response(ProblemType.MALFORMED_REQUEST, "the JSON body breaks a parsing limit: "

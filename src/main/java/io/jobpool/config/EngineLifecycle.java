@@ -41,6 +41,15 @@ final class EngineLifecycle implements SmartLifecycle {
         return running;
     }
 
+    /**
+     * Stopping is final (the pools are shut), so a context pause, as the test framework does to idle
+     * cached contexts, must not stop the engine.
+     */
+    @Override
+    public boolean isPauseable() {
+        return false;
+    }
+
     @Override
     public int getPhase() {
         return Integer.MAX_VALUE;

@@ -15,11 +15,15 @@ import io.jobpool.job.JobService;
 import io.jobpool.job.JobSettings;
 import io.jobpool.job.QueueBoundAdmission;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.type.LogicalType;
 
 import java.time.Clock;
 import java.util.List;
@@ -65,6 +69,19 @@ class JobpoolConfiguration {
         long period = Math.max(1, Math.min(60_000, pool.retention().dividedBy(10).toMillis()));
         sweeper.scheduleWithFixedDelay(jobs::evictExpired, period, period, TimeUnit.MILLISECONDS);
         return sweeper;
+    }
+
+    /**
+     * A JSON number or boolean is not a string: {@code "function": 5} is a wrong type (400), not the
+     * function named "5". {@code spring.jackson.mapper.allow-coercion-of-scalars=false} only covers
+     * numeric and boolean targets, so textual targets are made strict here.
+     */
+    @Bean
+    JsonMapperBuilderCustomizer strictTextCoercion() {
+        return builder -> builder.withCoercionConfig(LogicalType.Textual, config -> config
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
     }
 
     @Bean

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -46,6 +47,7 @@ public final class TaskRun {
     private final LongAdder timedNanos = new LongAdder();
     private final LongAdder timedItems = new LongAdder();
     private final AtomicReference<TaskOutcome> outcome = new AtomicReference<>();
+    private final AtomicReference<Failure> firstFailure = new AtomicReference<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicBoolean statesClosed = new AtomicBoolean();
@@ -130,15 +132,7 @@ public final class TaskRun {
             if (state == StateFailure.INSTANCE) {
                 return;
             }
-            int processed = 0;
-            long chunkStart = System.nanoTime();
-            for (int index = chunk.start(); index < chunk.end() && !isFinished(); index++) {
-                if (!runItem(index, state)) {
-                    break;
-                }
-                processed++;
-            }
-            recordTiming(processed, System.nanoTime() - chunkStart);
+            runItems(chunk, state);
         } finally {
             workers.remove(worker);
             if (running.decrementAndGet() == 0 && isFinished()) {
@@ -147,14 +141,59 @@ public final class TaskRun {
         }
     }
 
+    /** How long a worker may hold item counts before publishing them: progress stays live, atomics stay cold. */
+    private static final long PUBLISH_NANOS = 5_000_000;
+
+    private void runItems(Chunk chunk, Object state) {
+        long chunkStart = System.nanoTime();
+        long lastPublish = chunkStart;
+        int succeeded = 0;
+        int failures = 0;
+        int processed = 0;
+        for (int index = chunk.start(); index < chunk.end() && !isFinished(); index++) {
+            Failure failure = runItem(index, state);
+            if (failure == STOPPED) {
+                break;
+            }
+            processed++;
+            if (failure == null) {
+                succeeded++;
+            } else {
+                failures++;
+                if (task.failFast()) {
+                    firstFailure.compareAndSet(null, failure);
+                    publish(succeeded, failures);
+                    finish(failedOutcome());
+                    return;
+                }
+            }
+            long now = System.nanoTime();
+            if (now - lastPublish > PUBLISH_NANOS) {
+                publish(succeeded, failures);
+                succeeded = 0;
+                failures = 0;
+                lastPublish = now;
+            }
+        }
+        recordTiming(processed, System.nanoTime() - chunkStart);
+        publish(succeeded, failures);
+    }
+
     void recordTiming(long items, long nanos) {
         timedNanos.add(nanos);
         timedItems.add(items);
     }
 
-    /** Runs one item with its retries; false when the task was ended meanwhile and the chunk must stop. */
+    /** Why an item has no value. */
+    private record Failure(int index, String type, String message) {
+    }
+
+    /** The item was not finished because the task ended meanwhile. */
+    private static final Failure STOPPED = new Failure(-1, "Stopped", "the task ended");
+
+    /** Runs one item with its retries: {@code null} if it succeeded, else why not. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private boolean runItem(int index, Object state) {
+    private Failure runItem(int index, Object state) {
         JobFunction function = task.function();
         Object input = task.inputs().get(index);
         for (int attempt = 0; ; attempt++) {
@@ -165,12 +204,11 @@ public final class TaskRun {
                 checkArity(input);
                 Object value = function.apply(input, state);
                 observer.itemSucceeded(index, value);
-                meters.itemDuration().record(System.nanoTime() - itemStart, java.util.concurrent.TimeUnit.NANOSECONDS);
-                itemDone();
-                return true;
+                meters.itemDuration().record(System.nanoTime() - itemStart, TimeUnit.NANOSECONDS);
+                return null;
             } catch (InterruptedException e) {
                 if (isFinished()) {
-                    return false;
+                    return STOPPED;
                 }
                 type = "Interrupted";
                 message = "the function was interrupted";
@@ -181,16 +219,16 @@ public final class TaskRun {
                 type = e.getClass().getSimpleName();
                 message = String.valueOf(e.getMessage());
             }
-            meters.itemDuration().record(System.nanoTime() - itemStart, java.util.concurrent.TimeUnit.NANOSECONDS);
+            meters.itemDuration().record(System.nanoTime() - itemStart, TimeUnit.NANOSECONDS);
             if (isFinished()) {
-                return false;
+                return STOPPED;
             }
             if (attempt < task.retries()) {
                 meters.retried().increment();
                 continue;
             }
-            itemFailed(index, type, message);
-            return true;
+            observer.itemFailed(index, type, message);
+            return new Failure(index, type, message);
         }
     }
 
@@ -202,25 +240,25 @@ public final class TaskRun {
         }
     }
 
-    private void itemDone() {
-        meters.succeeded().increment();
-        engine.itemsFinished(1);
-        if (done.incrementAndGet() == task.size()) {
-            finish(new TaskOutcome.Completed());
+    /** Adds a worker's item counts to the task's; the worker that completes the last item ends the task. */
+    private void publish(int succeeded, int failures) {
+        int count = succeeded + failures;
+        if (count == 0) {
+            return;
+        }
+        meters.succeeded().increment(succeeded);
+        meters.failed().increment(failures);
+        engine.itemsFinished(count);
+        failed.addAndGet(failures);
+        if (done.addAndGet(count) == task.size()) {
+            // a fail-fast failure is recorded before its count is published, so the last publisher sees it
+            finish(firstFailure.get() != null ? failedOutcome() : new TaskOutcome.Completed());
         }
     }
 
-    private void itemFailed(int index, String type, String message) {
-        meters.failed().increment();
-        engine.itemsFinished(1);
-        observer.itemFailed(index, type, message);
-        failed.incrementAndGet();
-        if (task.failFast()) {
-            finish(new TaskOutcome.ItemFailed(index, type, message));
-        }
-        if (done.incrementAndGet() == task.size()) {
-            finish(new TaskOutcome.Completed());
-        }
+    private TaskOutcome failedOutcome() {
+        Failure failure = firstFailure.get();
+        return new TaskOutcome.ItemFailed(failure.index(), failure.type(), failure.message());
     }
 
     /** Marker for a state whose creation failed: the items of the chunk were reported as failures. */

@@ -87,6 +87,10 @@ public final class JobService {
             job.attach(run);
             registry.add(job);
         }
+        if (job.state().isTerminal()) {
+            // it ended before it was registered, so its end could not count it against the budget
+            enforceResultsBudget();
+        }
         metrics.submitted(function.name());
         log.info("Job {} submitted: function={} items={}", job.id(), function.name(), spec.size());
         return job;

@@ -1,0 +1,81 @@
+package io.jobpool.execution;
+
+import io.jobpool.function.builtin.Fail;
+import io.jobpool.function.builtin.Square;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The engine without HTTP: outcomes under races between workers. */
+class EngineTest {
+
+    private final Engine engine = new Engine(new EngineSettings(2, 2, Duration.ofMillis(20)), new SimpleMeterRegistry());
+
+    @AfterEach
+    void stop() {
+        engine.stop(Duration.ZERO);
+    }
+
+    @Test
+    void failFastFailureWinsEvenWhenItIsTheLastItemCounted() throws Exception {
+        for (int round = 0; round < 300; round++) {
+            Recorder recorder = new Recorder();
+            engine.start(new MapTask(new Fail(), Map.of("on", List.of(2)), List.of(1, 2, 3), 1, true, 0, 5, null, "t"), recorder);
+
+            TaskOutcome outcome = recorder.outcome.get(5, TimeUnit.SECONDS);
+
+            assertThat(outcome).as("round " + round).isInstanceOf(TaskOutcome.ItemFailed.class);
+            assertThat(((TaskOutcome.ItemFailed) outcome).index()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void everyItemIsReportedExactlyOnce() throws Exception {
+        Recorder recorder = new Recorder();
+        List<Integer> inputs = IntStream.range(0, 100_000).boxed().toList();
+
+        engine.start(new MapTask(new Square(), Map.of(), inputs, null, true, 0, 5, null, "t"), recorder);
+
+        assertThat(recorder.outcome.get(10, TimeUnit.SECONDS)).isInstanceOf(TaskOutcome.Completed.class);
+        assertThat(recorder.values).hasSize(100_000);
+        assertThat(recorder.values.get(99_999)).isEqualTo(99_999L * 99_999L);
+        assertThat(recorder.completed).isEqualTo(100_000);
+        assertThat(engine.queuedItems()).isZero();
+    }
+
+    /** Collects what the engine reports. */
+    private static final class Recorder implements TaskObserver {
+        final CompletableFuture<TaskOutcome> outcome = new CompletableFuture<>();
+        final Map<Integer, Object> values = new ConcurrentHashMap<>();
+        volatile int completed;
+
+        @Override
+        public void started() {
+        }
+
+        @Override
+        public void itemSucceeded(int index, Object value) {
+            assertThat(values.put(index, value)).as("index %d reported twice", index).isNull();
+        }
+
+        @Override
+        public void itemFailed(int index, String type, String message) {
+        }
+
+        @Override
+        public void finished(TaskOutcome ending, int completed, int failed) {
+            this.completed = completed;
+            outcome.complete(ending);
+        }
+    }
+}
