@@ -7,6 +7,7 @@ import io.jobpool.job.Progress;
 import io.jobpool.job.ResultStore;
 import tools.jackson.databind.json.JsonMapper;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,8 @@ import java.util.List;
  */
 final class ResultsWriter {
 
-    private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
+    /** Items are a few bytes each: writing them one by one to the servlet stream would cost more than the copy. */
+    private static final int BUFFER_BYTES = 64 * 1024;
 
     private final JsonMapper mapper;
 
@@ -39,17 +41,14 @@ final class ResultsWriter {
                 return new PageRange(state, offset, offset, null);
             }
             if (!state.isTerminal()) {
-                int ready = offset;
-                while (ready < end && results.isDone(ready)) {
-                    ready++;
-                }
-                end = ready;
+                end = offset + results.donePrefix(offset, end);
             }
             return new PageRange(state, offset, end, end < total ? end : null);
         }
     }
 
-    void writePage(Job job, int offset, int limit, OutputStream out) throws IOException {
+    void writePage(Job job, int offset, int limit, OutputStream socket) throws IOException {
+        BufferedOutputStream out = new BufferedOutputStream(socket, BUFFER_BYTES);
         PageRange range = PageRange.of(job, offset, limit);
         StringBuilder head = new StringBuilder(128).append("{\"jobId\":\"").append(job.id().value())
                 .append("\",\"state\":\"").append(range.state().name())
@@ -60,10 +59,12 @@ final class ResultsWriter {
         out.write(",\"errors\":".getBytes(StandardCharsets.US_ASCII));
         writeErrors(job.results().errors(range.offset(), range.end()), out);
         out.write((",\"next\":" + range.next() + "}").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
     }
 
     /** The answer of {@code POST /v1/map} for an ended job: every result, every error, the job's error. */
-    void writeMapResult(Job job, OutputStream out) throws IOException {
+    void writeMapResult(Job job, OutputStream socket) throws IOException {
+        BufferedOutputStream out = new BufferedOutputStream(socket, BUFFER_BYTES);
         Progress progress = job.progress();
         int total = job.results().size();
         String head = "{\"jobId\":\"" + job.id().value() + "\",\"state\":\"" + job.state().name()
@@ -76,17 +77,12 @@ final class ResultsWriter {
         out.write(",\"error\":".getBytes(StandardCharsets.US_ASCII));
         out.write(mapper.writeValueAsBytes(JobStatusBody.ErrorBody.of(job.error())));
         out.write('}');
+        out.flush();
     }
 
     private static void writeValues(ResultStore results, int from, int to, OutputStream out) throws IOException {
         out.write('[');
-        for (int i = from; i < to; i++) {
-            if (i > from) {
-                out.write(',');
-            }
-            byte[] value = results.value(i);
-            out.write(value == null ? NULL : value);
-        }
+        results.writeValues(from, to, out);
         out.write(']');
     }
 

@@ -43,7 +43,7 @@ final class EngineMetrics {
                 Counter.builder("jobpool.items.retried").tag("function", name)
                         .description("Item attempts that failed and were retried").register(registry),
                 Timer.builder("jobpool.item.duration").tag("function", name)
-                        .description("Time to compute one item")
+                        .description("Time to compute one item: the mean of each chunk, one sample per chunk")
                         .serviceLevelObjectives(Duration.ofNanos(10_000), Duration.ofNanos(100_000), Duration.ofMillis(1),
                                 Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(10))
                         .register(registry),

@@ -1,8 +1,8 @@
 package io.jobpool.execution;
 
 /**
- * Receives a task's results as workers produce them. Item callbacks come from many worker threads at
- * once, each index at most once; {@link #finished} comes exactly once, from whichever thread ended the
+ * Receives a task's results as workers produce them. Chunk sinks are used by many worker threads at
+ * once, each index reported at most once; {@link #finished} comes exactly once, from whichever thread ended the
  * task (a worker, the deadline timer, or a cancelling request thread). Implementations must be
  * thread-safe and quick: they run on the worker's time.
  */
@@ -11,9 +11,8 @@ public interface TaskObserver {
     /** The first chunk started. */
     void started();
 
-    void itemSucceeded(int index, Object value);
-
-    void itemFailed(int index, String type, String message);
+    /** Where the results of the chunk starting at {@code start} go; called on the worker that runs it. */
+    ChunkSink chunk(int start);
 
     /** The task ended; {@code completed} and {@code failed} are its final item counts. */
     void finished(TaskOutcome outcome, int completed, int failed);

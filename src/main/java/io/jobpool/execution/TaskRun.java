@@ -145,13 +145,14 @@ public final class TaskRun {
     private static final long PUBLISH_NANOS = 5_000_000;
 
     private void runItems(Chunk chunk, Object state) {
+        ChunkSink sink = observer.chunk(chunk.start());
         long chunkStart = System.nanoTime();
         long lastPublish = chunkStart;
         int succeeded = 0;
         int failures = 0;
         int processed = 0;
         for (int index = chunk.start(); index < chunk.end() && !isFinished(); index++) {
-            Failure failure = runItem(index, state);
+            Failure failure = runItem(index, state, sink);
             if (failure == STOPPED) {
                 break;
             }
@@ -162,6 +163,7 @@ public final class TaskRun {
                 failures++;
                 if (task.failFast()) {
                     firstFailure.compareAndSet(null, failure);
+                    sink.flush();
                     publish(succeeded, failures);
                     finish(failedOutcome());
                     return;
@@ -169,13 +171,20 @@ public final class TaskRun {
             }
             long now = System.nanoTime();
             if (now - lastPublish > PUBLISH_NANOS) {
+                sink.flush();
                 publish(succeeded, failures);
                 succeeded = 0;
                 failures = 0;
                 lastPublish = now;
             }
         }
-        recordTiming(processed, System.nanoTime() - chunkStart);
+        long chunkNanos = System.nanoTime() - chunkStart;
+        recordTiming(processed, chunkNanos);
+        if (processed > 0) {
+            // one sample per chunk, the chunk's mean: per-item recording would cost more than a fast item
+            meters.itemDuration().record(chunkNanos / processed, TimeUnit.NANOSECONDS);
+        }
+        sink.flush();
         publish(succeeded, failures);
     }
 
@@ -193,18 +202,16 @@ public final class TaskRun {
 
     /** Runs one item with its retries: {@code null} if it succeeded, else why not. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private Failure runItem(int index, Object state) {
+    private Failure runItem(int index, Object state, ChunkSink sink) {
         JobFunction function = task.function();
         Object input = task.inputs().get(index);
         for (int attempt = 0; ; attempt++) {
-            long itemStart = System.nanoTime();
             String type;
             String message;
             try {
                 checkArity(input);
                 Object value = function.apply(input, state);
-                observer.itemSucceeded(index, value);
-                meters.itemDuration().record(System.nanoTime() - itemStart, TimeUnit.NANOSECONDS);
+                sink.succeeded(index, value);
                 return null;
             } catch (InterruptedException e) {
                 if (isFinished()) {
@@ -219,7 +226,6 @@ public final class TaskRun {
                 type = e.getClass().getSimpleName();
                 message = String.valueOf(e.getMessage());
             }
-            meters.itemDuration().record(System.nanoTime() - itemStart, TimeUnit.NANOSECONDS);
             if (isFinished()) {
                 return STOPPED;
             }
@@ -227,7 +233,7 @@ public final class TaskRun {
                 meters.retried().increment();
                 continue;
             }
-            observer.itemFailed(index, type, message);
+            sink.failed(index, type, message);
             return new Failure(index, type, message);
         }
     }

@@ -1,5 +1,6 @@
 package io.jobpool.job;
 
+import io.jobpool.execution.ChunkSink;
 import io.jobpool.execution.TaskObserver;
 import io.jobpool.execution.TaskOutcome;
 import io.jobpool.execution.TaskRun;
@@ -22,7 +23,10 @@ import java.util.function.Consumer;
 public final class Job {
 
     private final JobId id;
-    private final JobSpec spec;
+    private final String function;
+    private final int priority;
+    private final OnError onError;
+    private final Duration timeout;
     private final Instant createdAt;
     private final Clock clock;
     private final ResultStore results;
@@ -40,7 +44,11 @@ public final class Job {
 
     Job(JobId id, JobSpec spec, Clock clock, ResultEncoder encoder, Consumer<Job> onEnd) {
         this.id = id;
-        this.spec = spec;
+        // not the spec itself: it holds the inputs, which only the running task needs
+        this.function = spec.function();
+        this.priority = spec.priority();
+        this.onError = spec.onError();
+        this.timeout = spec.timeout();
         this.clock = clock;
         this.createdAt = clock.instant();
         this.results = new ResultStore(spec.size());
@@ -53,15 +61,15 @@ public final class Job {
     }
 
     public String function() {
-        return spec.function();
+        return function;
     }
 
     public int priority() {
-        return spec.priority();
+        return priority;
     }
 
     public OnError onError() {
-        return spec.onError();
+        return onError;
     }
 
     public JobState state() {
@@ -101,7 +109,7 @@ public final class Job {
         Instant from = startedAt;
         Instant to = finishedAt != null ? finishedAt : clock.instant();
         double seconds = from == null ? 0 : Duration.between(from, to).toNanos() / 1e9;
-        return new Progress(spec.size(), completed, Math.min(failed, completed), seconds);
+        return new Progress(results.size(), completed, Math.min(failed, completed), seconds);
     }
 
     void attach(TaskRun run) {
@@ -155,17 +163,26 @@ public final class Job {
         }
 
         @Override
-        public void itemSucceeded(int index, Object value) {
-            if (!state.isTerminal()) {
-                results.put(index, encoder.encode(value));
-            }
-        }
+        public ChunkSink chunk(int start) {
+            ResultStore.Writer writer = results.writer(start, encoder);
+            return new ChunkSink() {
+                @Override
+                public void succeeded(int index, Object value) {
+                    writer.value(index, value);
+                }
 
-        @Override
-        public void itemFailed(int index, String type, String message) {
-            if (!state.isTerminal()) {
-                results.fail(new ItemError(index, type, message));
-            }
+                @Override
+                public void failed(int index, String type, String message) {
+                    writer.error(new ItemError(index, type, message));
+                }
+
+                @Override
+                public void flush() {
+                    if (!state.isTerminal()) {
+                        writer.flush();
+                    }
+                }
+            };
         }
 
         @Override
@@ -179,7 +196,7 @@ public final class Job {
                 end(JobState.CANCELLED, new JobError("Cancelled", "the job was cancelled", null), completed, failed);
             } else if (outcome instanceof TaskOutcome.TimedOut) {
                 end(JobState.TIMED_OUT, new JobError("TimedOut",
-                        "the job did not finish within its timeout of " + spec.timeout(), null), completed, failed);
+                        "the job did not finish within its timeout of " + timeout, null), completed, failed);
             } else {
                 end(JobState.CANCELLED, new JobError("ServiceStopped",
                         "the service stopped before the job finished", null), completed, failed);

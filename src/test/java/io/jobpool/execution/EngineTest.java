@@ -64,12 +64,21 @@ class EngineTest {
         }
 
         @Override
-        public void itemSucceeded(int index, Object value) {
-            assertThat(values.put(index, value)).as("index %d reported twice", index).isNull();
-        }
+        public ChunkSink chunk(int start) {
+            return new ChunkSink() {
+                @Override
+                public void succeeded(int index, Object value) {
+                    assertThat(values.put(index, value)).as("index %d reported twice", index).isNull();
+                }
 
-        @Override
-        public void itemFailed(int index, String type, String message) {
+                @Override
+                public void failed(int index, String type, String message) {
+                }
+
+                @Override
+                public void flush() {
+                }
+            };
         }
 
         @Override
