@@ -1,6 +1,7 @@
 package io.jobpool.api;
 
 import io.jobpool.job.JobSpec;
+import tools.jackson.databind.annotation.JsonDeserialize;
 import io.jobpool.job.JobpoolException;
 import io.jobpool.job.OnError;
 
@@ -11,7 +12,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /** The body of {@code POST /v1/jobs} and {@code POST /v1/map}; unknown fields are refused. */
-public record JobRequest(String function, Map<String, Object> params, List<Object> inputs, Integer chunkSize,
+public record JobRequest(String function, Map<String, Object> params,
+                         @JsonDeserialize(using = InputsDeserializer.class) List<Object> inputs, Integer chunkSize,
                          String onError, Integer retries, String timeout, Integer priority) {
 
     JobSpec toSpec() {

@@ -69,7 +69,7 @@ class ProblemAdvice {
                         + limit.getOriginalMessage(), request, null, null);
             }
             if (cause instanceof StreamReadException syntax) {
-                return Problems.response(ProblemType.MALFORMED_REQUEST, "the body is not valid JSON: " + syntax.getOriginalMessage()
+                return Problems.response(ProblemType.MALFORMED_REQUEST, "the body is not valid JSON: " + syntax.getOriginalMessage().replaceAll(" \\(start marker at \\[Source: [^]]*\\]\\)", "")
                         + location(syntax), request, null, null);
             }
         }
