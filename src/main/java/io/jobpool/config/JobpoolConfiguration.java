@@ -1,6 +1,7 @@
 package io.jobpool.config;
 
 import io.jobpool.api.BodySizeLimitFilter;
+import io.jobpool.api.StreamHub;
 import io.jobpool.execution.Engine;
 import io.jobpool.execution.EngineSettings;
 import io.jobpool.function.FunctionCatalog;
@@ -82,6 +83,11 @@ class JobpoolConfiguration {
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
+    }
+
+    @Bean(destroyMethod = "close")
+    StreamHub streamHub(StreamProperties streams, MeterRegistry meters) {
+        return new StreamHub(new StreamHub.Settings(streams.pumpThreads(), streams.heartbeat(), streams.minEventInterval()), meters);
     }
 
     @Bean

@@ -14,6 +14,9 @@ public interface TaskObserver {
     /** Where the results of the chunk starting at {@code start} go; called on the worker that runs it. */
     ChunkSink chunk(int start);
 
+    /** More items are done: their results were flushed and counted. Called often; keep it cheap. */
+    void progressed();
+
     /** The task ended; {@code completed} and {@code failed} are its final item counts. */
     void finished(TaskOutcome outcome, int completed, int failed);
 }

@@ -256,7 +256,9 @@ public final class TaskRun {
         meters.failed().increment(failures);
         engine.itemsFinished(count);
         failed.addAndGet(failures);
-        if (done.addAndGet(count) == task.size()) {
+        int completed = done.addAndGet(count);
+        observer.progressed();
+        if (completed == task.size()) {
             // a fail-fast failure is recorded before its count is published, so the last publisher sees it
             finish(firstFailure.get() != null ? failedOutcome() : new TaskOutcome.Completed());
         }

@@ -8,7 +8,9 @@ import io.jobpool.execution.TaskRun;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.function.Consumer;
 
 /**
@@ -33,6 +35,7 @@ public final class Job {
     private final ResultEncoder encoder;
     private final Consumer<Job> onEnd;
     private final CompletableFuture<Job> ended = new CompletableFuture<>();
+    private final Set<Runnable> watchers = new CopyOnWriteArraySet<>();
 
     private volatile JobState state = JobState.QUEUED;
     private volatile Instant startedAt;
@@ -97,6 +100,27 @@ public final class Job {
         return results;
     }
 
+    /**
+     * Calls {@code onChange} whenever the job starts, has more items done, or ends, until the returned
+     * handle is closed. It runs on worker threads: it must only hand the news on, never block.
+     */
+    public Subscription watch(Runnable onChange) {
+        watchers.add(onChange);
+        return () -> watchers.remove(onChange);
+    }
+
+    /** Stops a {@link #watch}. */
+    public interface Subscription extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private void changed() {
+        for (Runnable watcher : watchers) {
+            watcher.run();
+        }
+    }
+
     /** Completes with this job when it reaches a terminal state. */
     public CompletableFuture<Job> whenEnded() {
         return ended;
@@ -147,6 +171,7 @@ public final class Job {
         }
         onEnd.accept(this);
         ended.complete(this);
+        changed();
     }
 
     /** Receives the engine's reports; runs on worker threads and on whichever thread ends the task. */
@@ -160,6 +185,12 @@ public final class Job {
                     state = JobState.RUNNING;
                 }
             }
+            changed();
+        }
+
+        @Override
+        public void progressed() {
+            changed();
         }
 
         @Override

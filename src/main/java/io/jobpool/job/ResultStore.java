@@ -16,6 +16,9 @@ import java.util.concurrent.atomic.LongAdder;
  * collector has to trace and copy. A failed item is an empty slot in its segment and an entry in
  * the error map.
  *
+ * <p>Segments are also logged in the order they were published, which is the completion order that
+ * {@code imap_unordered} streams follow (at the grain of a flush: within a segment, index order).
+ *
  * <p>Threads: each {@link Writer} belongs to the one worker running a chunk and publishes whole
  * segments into a {@link ConcurrentSkipListMap} keyed by first index (segments never overlap, since
  * chunks do not); readers on request threads see a segment entirely or not at all. Errors are put
@@ -26,7 +29,11 @@ public final class ResultStore {
 
     private static final byte[] NULL = "null".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    private final int size;
+    private volatile int size;
+    private final Object logLock = new Object();
+    private Segment[] log = new Segment[16];
+    private int[] logEnds = new int[16];
+    private volatile int logLength;
     private final ConcurrentSkipListMap<Integer, Segment> segments = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<Integer, ItemError> errors = new ConcurrentSkipListMap<>();
     private final LongAdder bytes = new LongAdder();
@@ -51,6 +58,91 @@ public final class ResultStore {
         return size;
     }
 
+    /** Open jobs grow as inputs arrive. */
+    void grow(int newSize) {
+        if (newSize < size) {
+            throw new IllegalArgumentException("a result store never shrinks");
+        }
+        size = newSize;
+    }
+
+    /** Receives done items, each once, as a value's JSON or an error. */
+    public interface ItemVisitor {
+
+        void value(int index, byte[] data, int offset, int length) throws IOException;
+
+        void error(ItemError error) throws IOException;
+    }
+
+    /** Visits the done items in {@code [from, to)} in index order, skipping those not done yet. */
+    public void visit(int from, int to, ItemVisitor visitor) throws IOException {
+        int index = from;
+        while (index < to) {
+            Map.Entry<Integer, Segment> entry = segments.floorEntry(index);
+            if (entry == null || index >= entry.getValue().end()) {
+                Integer next = segments.ceilingKey(index);
+                if (next == null) {
+                    return;
+                }
+                index = next;
+                continue;
+            }
+            Segment segment = entry.getValue();
+            int last = Math.min(to, segment.end());
+            for (; index < last; index++) {
+                visitItem(segment, index, visitor);
+            }
+        }
+    }
+
+    /** Items done so far, in completion order: the length of the completion log. */
+    public int completedInLog() {
+        synchronized (logLock) {
+            return logLength == 0 ? 0 : logEnds[logLength - 1];
+        }
+    }
+
+    /**
+     * Visits at most {@code max} items in completion order, starting after the first {@code skip};
+     * returns how many it visited.
+     */
+    public int visitInCompletionOrder(int skip, int max, ItemVisitor visitor) throws IOException {
+        Segment[] segmentsSoFar;
+        int[] endsSoFar;
+        int length;
+        synchronized (logLock) {
+            segmentsSoFar = log;
+            endsSoFar = logEnds;
+            length = logLength;
+        }
+        int position = Arrays.binarySearch(endsSoFar, 0, length, skip);
+        int segmentIndex = position >= 0 ? position + 1 : -position - 1;
+        int visited = 0;
+        int line = skip;
+        while (segmentIndex < length && visited < max) {
+            Segment segment = segmentsSoFar[segmentIndex];
+            int firstLine = segmentIndex == 0 ? 0 : endsSoFar[segmentIndex - 1];
+            for (int index = segment.start() + (line - firstLine); index < segment.end() && visited < max; index++) {
+                visitItem(segment, index, visitor);
+                visited++;
+                line++;
+            }
+            segmentIndex++;
+        }
+        return visited;
+    }
+
+    private void visitItem(Segment segment, int index, ItemVisitor visitor) throws IOException {
+        int start = segment.from(index);
+        int end = segment.ends()[index - segment.start()];
+        if (end == start) {
+            ItemError error = errors.get(index);
+            visitor.error(error != null ? error : new ItemError(index, "Missing", "no result was kept for this item"));
+        } else {
+            visitor.value(index, segment.data(), start, end - start);
+        }
+    }
+
     /** Starts collecting the results of a chunk that begins at {@code start}; for one thread. */
     Writer writer(int start, ResultEncoder encoder) {
         return new Writer(start, encoder);
@@ -59,7 +151,7 @@ public final class ResultStore {
     /** Whether the item has finished, with a value or an error. */
     public boolean isDone(int index) {
         Map.Entry<Integer, Segment> entry = segments.floorEntry(index);
-        return entry != null && index < entry.getValue().end() || errors.containsKey(index);
+        return entry != null && index < entry.getValue().end();
     }
 
     /** How many items from {@code from} on are done without a gap, up to {@code to}. */
@@ -67,13 +159,10 @@ public final class ResultStore {
         int index = from;
         while (index < to) {
             Map.Entry<Integer, Segment> entry = segments.floorEntry(index);
-            if (entry != null && index < entry.getValue().end()) {
-                index = Math.min(to, entry.getValue().end());
-            } else if (errors.containsKey(index)) {
-                index++;
-            } else {
+            if (entry == null || index >= entry.getValue().end()) {
                 break;
             }
+            index = Math.min(to, entry.getValue().end());
         }
         return index - from;
     }
@@ -111,6 +200,19 @@ public final class ResultStore {
     /** Approximate memory the results hold, for the retention budget. */
     public long bytes() {
         return bytes.sum();
+    }
+
+    private void appendToLog(Segment segment) {
+        synchronized (logLock) {
+            if (logLength == log.length) {
+                // readers keep the arrays they copied: replace, never mutate a published slot range
+                log = Arrays.copyOf(log, log.length * 2);
+                logEnds = Arrays.copyOf(logEnds, logEnds.length * 2);
+            }
+            log[logLength] = segment;
+            logEnds[logLength] = (logLength == 0 ? 0 : logEnds[logLength - 1]) + segment.ends().length;
+            logLength++;
+        }
     }
 
     /** Packs one chunk's results; used by the worker running the chunk and by no other thread. */
@@ -152,6 +254,7 @@ public final class ResultStore {
             }
             Segment segment = new Segment(start, Arrays.copyOf(data, length), Arrays.copyOf(ends, count));
             segments.put(start, segment);
+            appendToLog(segment);
             bytes.add(length + 4L * count + 64);
             start += count;
             length = 0;

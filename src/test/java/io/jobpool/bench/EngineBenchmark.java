@@ -237,6 +237,10 @@ public class EngineBenchmark {
         }
 
         @Override
+        public void progressed() {
+        }
+
+        @Override
         public void finished(TaskOutcome outcome, int completed, int failed) {
             this.failed = failed;
             done.complete(outcome);

@@ -82,6 +82,10 @@ class EngineTest {
         }
 
         @Override
+        public void progressed() {
+        }
+
+        @Override
         public void finished(TaskOutcome ending, int completed, int failed) {
             this.completed = completed;
             outcome.complete(ending);
