@@ -23,6 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,10 @@ class JobController {
     CompletableFuture<ResponseEntity<StreamingResponseBody>> map(@RequestBody JobRequest request,
                                                                  @RequestParam(required = false) Integer waitSeconds) {
         int wait = QueryParams.inRange("waitSeconds", waitSeconds, 60, 0, MAX_WAIT_SECONDS);
+        if (Boolean.TRUE.equals(request.open())) {
+            throw JobpoolException.invalid("open", "an open job cannot be waited on: submit it with POST /v1/jobs,"
+                    + " send inputs to /v1/jobs/{id}/inputs and close it");
+        }
         Job job = jobs.submit(request.toSpec());
         return jobs.whenEnded(job).copy()
                 .completeOnTimeout(null, wait, TimeUnit.SECONDS)
@@ -97,6 +102,19 @@ class JobController {
         int end = from + page.jobs().size();
         return new JobListBody(page.jobs().stream().map(JobStatusBody::of).toList(), from, size, page.total(),
                 end < page.total() ? end : null);
+    }
+
+    /** Appends a batch to an open job ({@code Queue.put} for many items at once). */
+    @PostMapping(path = "/jobs/{id}/inputs", consumes = MediaType.APPLICATION_JSON_VALUE)
+    InputsAcceptedBody inputs(@PathVariable String id, @RequestBody List<Object> batch) {
+        int first = jobs.append(id, batch);
+        return new InputsAcceptedBody(id, first, batch.size(), first + batch.size());
+    }
+
+    /** Says that no more inputs will come; the job then finishes like any other. */
+    @PostMapping("/jobs/{id}/close")
+    JobStatusBody close(@PathVariable String id) {
+        return JobStatusBody.of(jobs.close(id));
     }
 
     @DeleteMapping("/jobs/{id}")

@@ -2,6 +2,7 @@ package io.jobpool.api;
 
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
+import io.jobpool.job.JobState;
 import io.jobpool.job.Progress;
 
 import java.time.Instant;
@@ -25,7 +26,7 @@ public record JobStatusBody(String id, String state, String function, long total
         boolean ended = job.state().isTerminal();
         return new JobStatusBody(job.id().value(), job.state().name(), job.function(), progress.total(),
                 progress.completed(), progress.failed(), round(progress.fraction()), round(progress.itemsPerSecond()),
-                ended ? null : roundOrNull(progress.etaSeconds()), job.priority(),
+                ended || job.state() == JobState.OPEN ? null : roundOrNull(progress.etaSeconds()), job.priority(),
                 job.onError().name().toLowerCase(Locale.ROOT), text(job.createdAt()), text(job.startedAt()),
                 text(job.finishedAt()), ErrorBody.of(job.error()));
     }

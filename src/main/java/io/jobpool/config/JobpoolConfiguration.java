@@ -48,9 +48,10 @@ class JobpoolConfiguration {
 
     @Bean
     JobService jobService(FunctionCatalog catalog, Engine engine, PoolProperties pool, LimitsProperties limits,
-                          ResultsProperties results, MeterRegistry meters, JsonMapper mapper) {
+                          ResultsProperties results, OpenJobProperties open, MeterRegistry meters, JsonMapper mapper) {
         return new JobService(catalog, engine, new InMemoryJobRegistry(), new QueueBoundAdmission(limits.maxQueuedItems()),
-                new JobSettings(limits.maxItemsPerJob(), limits.maxQueuedItems(), pool.retention(), results.maxBytes()),
+                new JobSettings(limits.maxItemsPerJob(), limits.maxQueuedItems(), pool.retention(), results.maxBytes(),
+                        open.maxPending(), open.idleTimeout()),
                 meters, mapper, Clock.systemUTC());
     }
 
@@ -59,15 +60,16 @@ class JobpoolConfiguration {
         return new EngineLifecycle(jobs, engine, pool.shutdownGrace());
     }
 
-    /** Sweeps expired jobs every tenth of the retention, at least once a minute. */
+    /** Sweeps expired jobs every tenth of the retention or quarter of the idle timeout, at least once a minute. */
     @Bean(destroyMethod = "shutdownNow")
-    ScheduledExecutorService retentionSweeper(JobService jobs, PoolProperties pool) {
+    ScheduledExecutorService retentionSweeper(JobService jobs, PoolProperties pool, OpenJobProperties open) {
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "jobpool-retention");
             thread.setDaemon(true);
             return thread;
         });
-        long period = Math.max(1, Math.min(60_000, pool.retention().dividedBy(10).toMillis()));
+        long period = Math.max(1, Math.min(60_000, Math.min(pool.retention().dividedBy(10).toMillis(),
+                open.idleTimeout().dividedBy(4).toMillis())));
         sweeper.scheduleWithFixedDelay(jobs::evictExpired, period, period, TimeUnit.MILLISECONDS);
         return sweeper;
     }

@@ -57,7 +57,7 @@ public final class Engine {
         TaskRun run = new TaskRun(task, observer, this, metrics.of(task.function().name()));
         active.add(run);
         if (task.timeout() != null) {
-            deadlines.put(run, timer.schedule(() -> run.finish(new TaskOutcome.TimedOut()),
+            deadlines.put(run, timer.schedule(() -> run.finish(new TaskOutcome.TimedOut(false)),
                     task.timeout().toNanos(), TimeUnit.NANOSECONDS));
         }
         poolFor(task).scheduler().add(run);
@@ -67,6 +67,12 @@ public final class Engine {
 
     private WorkerPool poolFor(MapTask task) {
         return task.function().kind() == Kind.IO ? io : cpu;
+    }
+
+    void inputsAdded(TaskRun run) {
+        if (!run.isFinished()) {
+            poolFor(run.task()).scheduler().add(run);
+        }
     }
 
     /** Called once by a run when it ends, from the thread that ended it. */

@@ -13,7 +13,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Threads: workers block in {@link #next}; request threads {@link #add} tasks; any thread may
  * {@link #remove} an ended task. One {@link ReentrantLock} guards the ring and every task's claim
  * cursor; the {@link Condition} wakes one idle worker per new piece of work. Work done under the lock
- * is a few field updates, so the lock is held for well under a microsecond per chunk.
+ * is a few field updates, so the lock is held for well under a microsecond per chunk. A task leaves
+ * the ring when all its items are claimed and comes back when an open task gets more inputs; its
+ * {@code inRing} flag, guarded by the lock, keeps it there at most once.
  */
 final class FairScheduler {
 
@@ -32,7 +34,8 @@ final class FairScheduler {
     void add(TaskRun run) {
         lock.lock();
         try {
-            if (run.unclaimed() > 0 && !run.isFinished()) {
+            if (!run.inRing && run.unclaimed() > 0 && !run.isFinished()) {
+                run.inRing = true;
                 ring.addLast(run);
                 workAvailable.signal();
             }
@@ -44,7 +47,10 @@ final class FairScheduler {
     void remove(TaskRun run) {
         lock.lock();
         try {
-            ring.remove(run);
+            if (run.inRing) {
+                run.inRing = false;
+                ring.remove(run);
+            }
         } finally {
             lock.unlock();
         }
@@ -61,7 +67,7 @@ final class FairScheduler {
                     continue;
                 }
                 if (run.isFinished()) {
-                    ring.pollFirst();
+                    ring.pollFirst().inRing = false;
                     continue;
                 }
                 Chunk chunk = run.claim(sizer.nextChunkSize(run, workers));
@@ -79,7 +85,7 @@ final class FairScheduler {
 
     private void rotate(TaskRun run) {
         if (run.unclaimed() == 0) {
-            ring.pollFirst();
+            ring.pollFirst().inRing = false;
         } else if (--run.turnsLeft <= 0) {
             run.turnsLeft = run.task().priority();
             ring.addLast(ring.pollFirst());

@@ -16,9 +16,11 @@ import java.util.Map;
  * @param priority   round-robin weight, 1..10: a task gets this many chunks per turn
  * @param timeout    deadline from start, or {@code null} for none
  * @param label      for logs and thread names only (the job id)
+ * @param open       whether more inputs may be appended ({@code inputs} must then be safe to read while
+ *                   it grows); the task cannot complete before {@link TaskRun#closeInputs}
  */
 public record MapTask(JobFunction<?> function, Map<String, Object> params, List<?> inputs, Integer chunkSize,
-                      boolean failFast, int retries, int priority, Duration timeout, String label) {
+                      boolean failFast, int retries, int priority, Duration timeout, String label, boolean open) {
 
     public MapTask {
         params = Map.copyOf(params);
@@ -30,6 +32,7 @@ public record MapTask(JobFunction<?> function, Map<String, Object> params, List<
         }
     }
 
+    /** Inputs so far; grows for open tasks. */
     public int size() {
         return inputs.size();
     }

@@ -15,8 +15,8 @@ public sealed interface TaskOutcome {
     record Cancelled() implements TaskOutcome {
     }
 
-    /** The deadline passed first. */
-    record TimedOut() implements TaskOutcome {
+    /** The deadline passed first, or, with {@code idle}, an open task got no input for too long. */
+    record TimedOut(boolean idle) implements TaskOutcome {
     }
 
     /** The service stopped before the task could finish. */

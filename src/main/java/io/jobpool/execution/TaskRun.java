@@ -41,6 +41,7 @@ public final class TaskRun {
     private int nextUnclaimed;
     private int lastChunkSize;
     int turnsLeft;
+    boolean inRing;
 
     private final AtomicInteger done = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
@@ -49,6 +50,7 @@ public final class TaskRun {
     private final AtomicReference<TaskOutcome> outcome = new AtomicReference<>();
     private final AtomicReference<Failure> firstFailure = new AtomicReference<>();
     private final AtomicBoolean started = new AtomicBoolean();
+    private volatile boolean inputsClosed;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicBoolean statesClosed = new AtomicBoolean();
     private final Map<Thread, Object> states = new ConcurrentHashMap<>();
@@ -60,14 +62,37 @@ public final class TaskRun {
         this.engine = engine;
         this.meters = meters;
         this.turnsLeft = task.priority();
+        this.inputsClosed = !task.open();
     }
 
     public MapTask task() {
         return task;
     }
 
+    /** Inputs so far: the total for a closed task, a lower bound for an open one. */
     public int total() {
         return task.size();
+    }
+
+    /**
+     * Tells the engine that an open task has more inputs; call after they were appended to the inputs
+     * list. The task goes back into the scheduler's ring if it had run out of work.
+     */
+    public void inputsAdded() {
+        engine.inputsAdded(this);
+    }
+
+    /** No more inputs will come: the task completes once every input so far is done. */
+    public void closeInputs() {
+        inputsClosed = true;
+        if (done.get() == task.size() && firstFailure.get() == null) {
+            finish(new TaskOutcome.Completed());
+        }
+    }
+
+    /** Ends an open task that was left without input for too long. */
+    public boolean expire() {
+        return finish(new TaskOutcome.TimedOut(true));
     }
 
     /** Items finished so far, with a value or an error. */
@@ -258,7 +283,7 @@ public final class TaskRun {
         failed.addAndGet(failures);
         int completed = done.addAndGet(count);
         observer.progressed();
-        if (completed == task.size()) {
+        if (completed == task.size() && inputsClosed) {
             // a fail-fast failure is recorded before its count is published, so the last publisher sees it
             finish(firstFailure.get() != null ? failedOutcome() : new TaskOutcome.Completed());
         }
@@ -333,7 +358,7 @@ public final class TaskRun {
     }
 
     void begin() {
-        if (task.size() == 0) {
+        if (task.size() == 0 && inputsClosed) {
             finish(new TaskOutcome.Completed());
         }
     }

@@ -8,6 +8,7 @@ import io.jobpool.execution.TaskRun;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
@@ -29,6 +30,11 @@ public final class Job {
     private final int priority;
     private final OnError onError;
     private final Duration timeout;
+    private final boolean open;
+    private volatile List<?> inputs;
+    private volatile OpenInputs openInputs;
+    private final int maxPending;
+    private volatile Instant lastInputAt;
     private final Instant createdAt;
     private final Clock clock;
     private final ResultStore results;
@@ -45,7 +51,7 @@ public final class Job {
     private volatile long finalCompleted;
     private volatile long finalFailed;
 
-    Job(JobId id, JobSpec spec, Clock clock, ResultEncoder encoder, Consumer<Job> onEnd) {
+    Job(JobId id, JobSpec spec, int maxPending, Clock clock, ResultEncoder encoder, Consumer<Job> onEnd) {
         this.id = id;
         // not the spec itself: it holds the inputs, which only the running task needs
         this.function = spec.function();
@@ -55,6 +61,18 @@ public final class Job {
         this.clock = clock;
         this.createdAt = clock.instant();
         this.results = new ResultStore(spec.size());
+        this.maxPending = maxPending;
+        this.open = spec.open();
+        if (open) {
+            openInputs = new OpenInputs();
+            openInputs.append(spec.inputs());
+            inputs = openInputs;
+            state = JobState.OPEN;
+            lastInputAt = createdAt;
+        } else {
+            openInputs = null;
+            inputs = spec.inputs();
+        }
         this.encoder = encoder;
         this.onEnd = onEnd;
     }
@@ -94,6 +112,86 @@ public final class Job {
     /** Why the job did not succeed, or {@code null}. */
     public JobError error() {
         return error;
+    }
+
+    /** What the task maps: the submitted list, or the growing list of an open job. Released when it ends. */
+    List<?> inputs() {
+        return inputs;
+    }
+
+    public boolean isOpen() {
+        return open;
+    }
+
+    /** When an open job last got inputs (or was created). */
+    Instant lastInputAt() {
+        return lastInputAt;
+    }
+
+    /**
+     * Appends a batch to an open job and returns the index of its first input. Refused with 409 once the
+     * job is closed or ended, and with 429 while it holds more unprocessed inputs than its bound.
+     */
+    int append(List<?> batch) {
+        synchronized (this) {
+            if (!open) {
+                throw conflict("job " + id + " is not open: only jobs submitted with \"open\": true take more inputs");
+            }
+            if (state != JobState.OPEN) {
+                throw conflict("job " + id + " is " + (state.isTerminal() ? "already " + state : "closed")
+                        + ": it takes no more inputs");
+            }
+            if (batch.size() > maxPending) {
+                throw new JobpoolException(ProblemType.PAYLOAD_TOO_LARGE, "the batch has " + batch.size()
+                        + " inputs, more than this job's bound of " + maxPending + " unprocessed inputs; send smaller batches",
+                        null, null);
+            }
+            TaskRun live = run;
+            long pending = openInputs.size() - (live == null ? 0 : live.completed());
+            if (pending + batch.size() > maxPending) {
+                double rate = progress().itemsPerSecond();
+                long retryAfter = rate > 0 ? Math.max(1, Math.min(60, (long) Math.ceil((pending + batch.size() - maxPending) / rate))) : 1;
+                throw new JobpoolException(ProblemType.OVERLOADED, "job " + id + " has " + pending
+                        + " unprocessed inputs; " + batch.size() + " more would pass its bound of " + maxPending
+                        + ". Retry after " + retryAfter + " s", null, retryAfter);
+            }
+            int first = openInputs.append(batch);
+            results.grow(openInputs.size());
+            lastInputAt = clock.instant();
+            if (live != null) {
+                live.inputsAdded();
+            }
+            return first;
+        }
+    }
+
+    /** No more inputs: the open job finishes once those it has are done. */
+    void closeInputs() {
+        TaskRun live;
+        synchronized (this) {
+            if (!open) {
+                throw conflict("job " + id + " is not open: there is nothing to close");
+            }
+            if (state != JobState.OPEN) {
+                throw conflict("job " + id + " is " + (state.isTerminal() ? "already " + state : "closed already"));
+            }
+            state = startedAt == null ? JobState.QUEUED : JobState.RUNNING;
+            live = run;
+        }
+        changed();
+        if (live != null) {
+            live.closeInputs();
+        }
+    }
+
+    /** Ends an open job that got no input for too long; false if it was not open any more. */
+    boolean expire() {
+        TaskRun live = run;
+        return state == JobState.OPEN && live != null && live.expire();
+    }
+
+    private JobpoolException conflict(String detail) {
+        return new JobpoolException(ProblemType.JOB_STATE_CONFLICT, detail);
     }
 
     public ResultStore results() {
@@ -168,6 +266,8 @@ public final class Job {
             error = cause;
             state = terminal;
             run = null;
+            inputs = null;
+            openInputs = null;
         }
         onEnd.accept(this);
         ended.complete(this);
@@ -180,8 +280,10 @@ public final class Job {
         @Override
         public void started() {
             synchronized (Job.this) {
-                if (state == JobState.QUEUED) {
+                if (startedAt == null) {
                     startedAt = clock.instant();
+                }
+                if (state == JobState.QUEUED) {
                     state = JobState.RUNNING;
                 }
             }
@@ -210,7 +312,12 @@ public final class Job {
                 @Override
                 public void flush() {
                     if (!state.isTerminal()) {
+                        int from = writer.unpublished();
                         writer.flush();
+                        OpenInputs growing = openInputs;
+                        if (growing != null) {
+                            growing.release(from, writer.unpublished());
+                        }
                     }
                 }
             };
@@ -225,6 +332,9 @@ public final class Job {
                         failure.index() < 0 ? null : failure.index()), completed, failed);
             } else if (outcome instanceof TaskOutcome.Cancelled) {
                 end(JobState.CANCELLED, new JobError("Cancelled", "the job was cancelled", null), completed, failed);
+            } else if (outcome instanceof TaskOutcome.TimedOut timedOut && timedOut.idle()) {
+                end(JobState.TIMED_OUT, new JobError("IdleTimeout",
+                        "the open job got no input for longer than its idle timeout and was never closed", null), completed, failed);
             } else if (outcome instanceof TaskOutcome.TimedOut) {
                 end(JobState.TIMED_OUT, new JobError("TimedOut",
                         "the job did not finish within its timeout of " + timeout, null), completed, failed);

@@ -77,12 +77,18 @@ public final class JobService {
             throw new JobpoolException(ProblemType.PAYLOAD_TOO_LARGE, "the job has " + spec.size()
                     + " inputs; at most " + settings.maxItemsPerJob() + " are allowed per job", "inputs", null);
         }
+        if (spec.maxPending() != null && spec.maxPending() > settings.openMaxPending()) {
+            throw JobpoolException.invalid("maxPending", "maxPending must be at most " + settings.openMaxPending()
+                    + " (jobpool.open-jobs.max-pending), got " + spec.maxPending());
+        }
+        int maxPending = spec.maxPending() != null ? spec.maxPending() : settings.openMaxPending();
         Job job;
         synchronized (submissions) {
             admission.admit(spec.size(), engine.queuedItems(), engine.itemsPerSecond());
-            job = new Job(JobId.random(), spec, clock, encoder, this::ended);
-            MapTask task = new MapTask(function, spec.params(), spec.inputs(), spec.chunkSize(),
-                    spec.onError() == OnError.FAIL, spec.retries(), spec.priority(), spec.timeout(), job.id().value());
+            job = new Job(JobId.random(), spec, maxPending, clock, encoder, this::ended);
+            MapTask task = new MapTask(function, spec.params(), job.inputs(), spec.chunkSize(),
+                    spec.onError() == OnError.FAIL, spec.retries(), spec.priority(), spec.timeout(), job.id().value(),
+                    spec.open());
             TaskRun run = engine.start(task, job.observer());
             job.attach(run);
             registry.add(job);
@@ -117,6 +123,38 @@ public final class JobService {
         return job;
     }
 
+    /**
+     * Appends a batch of inputs to an open job; returns the index of the first. The batch counts against
+     * the service's queue bound like a submission does, and against the job's own bound.
+     */
+    public int append(String id, List<?> batch) {
+        Job job = get(id);
+        if (batch.size() > settings.maxItemsPerJob()) {
+            throw new JobpoolException(ProblemType.PAYLOAD_TOO_LARGE, "the batch has " + batch.size()
+                    + " inputs; at most " + settings.maxItemsPerJob() + " are allowed per request", null, null);
+        }
+        try {
+            synchronized (submissions) {
+                if (stopping) {
+                    throw new JobpoolException(ProblemType.SHUTTING_DOWN, "the service is shutting down; it takes no more inputs");
+                }
+                admission.admit(batch.size(), engine.queuedItems(), engine.itemsPerSecond());
+                return job.append(batch);
+            }
+        } catch (JobpoolException e) {
+            metrics.rejected(e.type());
+            throw e;
+        }
+    }
+
+    /** Closes an open job: it finishes once the inputs it has are done. */
+    public Job close(String id) {
+        Job job = get(id);
+        job.closeInputs();
+        log.info("Job {} closed: no more inputs", job.id());
+        return job;
+    }
+
     /** Completes with the job when it ends; the caller bounds the wait. */
     public CompletableFuture<Job> whenEnded(Job job) {
         return job.whenEnded();
@@ -135,12 +173,19 @@ public final class JobService {
         enforceResultsBudget();
     }
 
-    /** Drops finished jobs whose retention has passed. */
+    /**
+     * Drops finished jobs whose retention has passed, and ends open jobs that got no input for longer
+     * than the idle timeout (as {@code TIMED_OUT}, error type {@code IdleTimeout}: their producer is gone).
+     */
     public void evictExpired() {
-        Instant cutoff = clock.instant().minus(settings.retention());
+        Instant now = clock.instant();
+        Instant cutoff = now.minus(settings.retention());
+        Instant idleCutoff = now.minus(settings.openIdleTimeout());
         for (Job job : registry.all()) {
             if (job.state().isTerminal() && job.finishedAt().isBefore(cutoff)) {
                 registry.remove(job.id());
+            } else if (job.state() == JobState.OPEN && job.lastInputAt().isBefore(idleCutoff) && job.expire()) {
+                log.info("Job {} expired: no input for {}", job.id(), settings.openIdleTimeout());
             }
         }
     }

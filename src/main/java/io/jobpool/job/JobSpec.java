@@ -11,9 +11,12 @@ import java.util.Map;
  * @param chunkSize items per chunk, or {@code null} for adaptive chunks
  * @param timeout   the job's deadline from submission, or {@code null}
  * @param priority  1..10, the job's weight in the round-robin (default 5)
+ * @param open      whether inputs keep arriving ({@code POST /v1/jobs/{id}/inputs}) until the job is closed
+ * @param maxPending for an open job, most inputs accepted and not yet processed, or {@code null} for
+ *                  the service's default
  */
 public record JobSpec(String function, Map<String, Object> params, List<?> inputs, Integer chunkSize,
-                      OnError onError, int retries, Duration timeout, int priority) {
+                      OnError onError, int retries, Duration timeout, int priority, boolean open, Integer maxPending) {
 
     public static final int DEFAULT_PRIORITY = 5;
     public static final int MAX_CHUNK_SIZE = 1_000_000;
@@ -24,8 +27,16 @@ public record JobSpec(String function, Map<String, Object> params, List<?> input
         if (function == null || function.isBlank()) {
             throw JobpoolException.invalid("function", "function is required: a name from GET /v1/functions");
         }
-        if (inputs == null) {
-            throw JobpoolException.invalid("inputs", "inputs is required: a JSON array of the items to map");
+        if (inputs == null && !open) {
+            throw JobpoolException.invalid("inputs", "inputs is required: a JSON array of the items to map"
+                    + " (or \"open\": true to send them in batches later)");
+        }
+        inputs = inputs == null ? List.of() : inputs;
+        if (maxPending != null && !open) {
+            throw JobpoolException.invalid("maxPending", "maxPending only applies to open jobs (\"open\": true)");
+        }
+        if (maxPending != null && maxPending < 1) {
+            throw JobpoolException.invalid("maxPending", "maxPending must be at least 1, got " + maxPending);
         }
         params = params == null ? Map.of() : params;
         onError = onError == null ? OnError.FAIL : onError;

@@ -1,8 +1,12 @@
 package io.jobpool.job;
 
-/** Where a job is in its life: {@code QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED | TIMED_OUT}. */
+/**
+ * Where a job is in its life: {@code QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED | TIMED_OUT};
+ * an open job is {@code OPEN} (its items run as they arrive) until it is closed.
+ */
 public enum JobState {
     QUEUED(false),
+    OPEN(false),
     RUNNING(false),
     SUCCEEDED(true),
     FAILED(true),

@@ -247,6 +247,11 @@ public final class ResultStore {
             ends[count++] = length;
         }
 
+        /** The first index not yet published. */
+        int unpublished() {
+            return start;
+        }
+
         /** Publishes what was collected as one segment and starts a new one after it. */
         void flush() {
             if (count == 0) {
