@@ -61,7 +61,7 @@ class ContractIT extends ServerTest {
     private static final Path SPEC = Path.of("openapi.yaml");
 
     /** Operations in openapi.yaml: a change there must be reflected here (and exercised below). */
-    private static final int EXPECTED_OPERATIONS = 16;
+    private static final int EXPECTED_OPERATIONS = 20;
 
     /**
      * Documented answers these tests cannot provoke on the shared, default-configured server. 413, 429 and
@@ -69,7 +69,7 @@ class ContractIT extends ServerTest {
      */
     private static final Set<String> NOT_EXERCISED = Set.of(
             "POST /v1/jobs 413", "POST /v1/jobs 429", "POST /v1/jobs 503",
-            "POST /v1/map 413", "POST /v1/map 429", "POST /v1/map 503",
+            "POST /v1/map 413", "POST /v1/map 429", "POST /v1/map 503", "POST /v1/jobs/{id}/inputs 503",
             "GET /actuator/health 503", "GET /actuator/health/liveness 503", "GET /actuator/health/readiness 503");
 
     /** A job id of the right shape that names no job. */
@@ -296,6 +296,45 @@ class ContractIT extends ServerTest {
         assertProblem(http.get("/v1/functions/nope"), 404, "function-not-found");
     }
 
+    @Test
+    void openJobTakesBatchesUntilClosedAndStreamsItsResults() {
+        Map<String, String> csv = Map.of("Accept", "text/csv");
+        String id = submit(Map.of("function", "sleep", "open", true, "maxPending", 3));
+        Http.Reply batch = http.post("/v1/jobs/" + id + "/inputs", List.of(5, 5));
+        assertThat(batch.status()).as(batch.toString()).isEqualTo(200);
+        assertThat(batch.json().get("first").asInt()).isZero();
+        assertProblem(http.post("/v1/jobs/" + id + "/inputs", List.of(1, 1, 1, 1)), 413, "payload-too-large");
+        assertProblem(invalid(() -> http.postRaw("/v1/jobs/" + id + "/inputs", "[1,", "application/json")), 400, "malformed-request");
+        assertProblem(invalid(() -> http.postRaw("/v1/jobs/" + id + "/inputs", "[1]", "text/plain")), 415, "unsupported-media-type");
+        assertProblem(invalid(() -> http.send("POST", "/v1/jobs/" + id + "/inputs", "[1]", "application/json", csv)), 406, "not-acceptable");
+        String slow = submit(Map.of("function", "sleep", "open", true, "maxPending", 2, "inputs", List.of(5000, 5000)));
+        assertProblem(http.post("/v1/jobs/" + slow + "/inputs", List.of(1)), 429, "overloaded");
+        assertThat(http.delete("/v1/jobs/" + slow).status()).isEqualTo(200);
+
+        Http.Reply closed = http.send("POST", "/v1/jobs/" + id + "/close", null, null);
+        assertThat(closed.status()).as(closed.toString()).isEqualTo(200);
+        assertProblem(http.send("POST", "/v1/jobs/" + id + "/close", null, null), 409, "job-state-conflict");
+        assertProblem(http.post("/v1/jobs/" + id + "/inputs", List.of(1)), 409, "job-state-conflict");
+        assertProblem(invalid(() -> http.send("POST", "/v1/jobs/" + id + "/close", null, null, csv)), 406, "not-acceptable");
+        assertProblem(http.post("/v1/jobs/" + UNKNOWN_ID + "/inputs", List.of(1)), 404, "job-not-found");
+        assertProblem(http.send("POST", "/v1/jobs/" + UNKNOWN_ID + "/close", null, null), 404, "job-not-found");
+        awaitEnd(id, Duration.ofSeconds(10));
+
+        Http.Reply lines = http.get("/v1/jobs/" + id + "/results/stream?order=completion&from=0");
+        assertThat(lines.status()).isEqualTo(200);
+        assertThat(lines.contentType()).startsWith("application/x-ndjson");
+        assertThat(lines.body().lines()).hasSize(3).last().asString().contains("\"end\":true");
+        assertProblem(invalid(() -> http.get("/v1/jobs/" + id + "/results/stream?order=sideways")), 400, "invalid-request");
+        assertProblem(http.get("/v1/jobs/" + UNKNOWN_ID + "/results/stream"), 404, "job-not-found");
+        assertProblem(invalid(() -> http.send("GET", "/v1/jobs/" + id + "/results/stream", null, null, csv)), 406, "not-acceptable");
+
+        Http.Reply events = http.send("GET", "/v1/jobs/" + id + "/events", null, null, Map.of("Accept", "text/event-stream"));
+        assertThat(events.status()).isEqualTo(200);
+        assertThat(events.body()).contains("event:end");
+        assertProblem(http.get("/v1/jobs/" + UNKNOWN_ID + "/events"), 404, "job-not-found");
+        assertProblem(invalid(() -> http.send("GET", "/v1/jobs/" + id + "/events", null, null, csv)), 406, "not-acceptable");
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Problems
 
@@ -310,7 +349,8 @@ class ContractIT extends ServerTest {
             Http.Reply constraint = invalid(() -> http.post(path, Map.of("function", "square", "inputs", List.of(1), "chunkSize", 0)));
             assertProblem(constraint, 400, "invalid-request");
             assertThat(constraint.json().get("field").asString()).isEqualTo("chunkSize");
-            assertProblem(invalid(() -> http.post(path, Map.of("function", "square"))), 400, "invalid-request");
+            // valid for the spec (inputs is optional for open jobs), refused by the service
+            assertProblem(http.post(path, Map.of("function", "square")), 400, "invalid-request");
             assertProblem(invalid(() -> http.postRaw(path, "{\"function\":\"square\",\"inputs\":[1]}", "text/plain")), 415,
                     "unsupported-media-type");
 
