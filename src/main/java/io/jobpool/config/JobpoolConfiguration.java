@@ -5,6 +5,8 @@ import io.jobpool.api.StreamHub;
 import io.jobpool.execution.Engine;
 import io.jobpool.execution.EngineSettings;
 import io.jobpool.function.FunctionCatalog;
+import io.jobpool.function.PluginLoader;
+import io.jobpool.function.spi.JobFunction;
 import io.jobpool.function.builtin.Fail;
 import io.jobpool.function.builtin.Pow;
 import io.jobpool.function.builtin.Primes;
@@ -17,6 +19,8 @@ import io.jobpool.job.JobSettings;
 import io.jobpool.job.QueueBoundAdmission;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -27,6 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.type.LogicalType;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,9 +41,20 @@ import java.util.concurrent.TimeUnit;
 @Configuration(proxyBeanMethods = false)
 class JobpoolConfiguration {
 
+    private static final Logger log = LoggerFactory.getLogger(JobpoolConfiguration.class);
+
+    /** The built-ins, then every plugin of {@code jobpool.plugins.dir}; a clash of names stops the start-up. */
     @Bean
-    FunctionCatalog functionCatalog() {
-        return new FunctionCatalog(List.of(new Square(), new Sha256(), new Primes(), new Sleep(), new Fail(), new Pow()));
+    FunctionCatalog functionCatalog(PluginProperties plugins) {
+        List<JobFunction<?>> functions = new ArrayList<>(List.of(new Square(), new Sha256(), new Primes(), new Sleep(),
+                new Fail(), new Pow()));
+        if (plugins.dir() != null) {
+            for (PluginLoader.Plugin plugin : PluginLoader.load(plugins.dir())) {
+                log.info("Plugin function '{}' loaded from {}", plugin.function().name(), plugin.jar().getFileName());
+                functions.add(plugin.function());
+            }
+        }
+        return new FunctionCatalog(functions);
     }
 
     @Bean(destroyMethod = "")

@@ -23,11 +23,16 @@ public final class FunctionCatalog {
             JobFunction<?> clash = map.putIfAbsent(function.name(), function);
             if (clash != null) {
                 throw new IllegalStateException("Two functions are named '" + function.name() + "': "
-                        + clash.getClass().getName() + " and " + function.getClass().getName());
+                        + origin(clash) + " and " + origin(function) + "; rename one or remove its plugin");
             }
         }
         this.byName = Map.copyOf(map);
         this.sorted = List.copyOf(map.values());
+    }
+
+    private static String origin(JobFunction<?> function) {
+        var source = function.getClass().getProtectionDomain().getCodeSource();
+        return function.getClass().getName() + (source == null ? "" : " (" + source.getLocation() + ")");
     }
 
     public Optional<JobFunction<?>> find(String name) {
