@@ -33,6 +33,8 @@ final class EventStreamSession extends StreamSession {
         this.sse = sse;
         this.mapper = mapper;
         this.minIntervalNanos = hub.settings().minEventInterval().toNanos();
+        // nanoTime has an arbitrary origin (it may be negative): "never sent" must be a time, not 0
+        this.lastSentNanos = System.nanoTime() - minIntervalNanos;
         this.lastCompleted = parseCompleted(lastEventId);
         this.lastState = lastEventId == null ? null : JobState.RUNNING;
     }

@@ -49,16 +49,19 @@ final class ResultStreamSession extends StreamSession {
         JobState state = job.state();
         ResultStore results = job.results();
         LineWriter lines = new LineWriter();
+        boolean more;
         if (order == Order.INPUT) {
             int size = results.size();
             int ready = state.isTerminal() ? size - position : results.donePrefix(position, size);
             int upTo = position + Math.min(ready, BATCH_LINES);
             results.visit(position, upTo, lines);
             position = upTo;
+            // not lines.count: an ended job may have items that never ran, which visit() skips
+            more = ready > BATCH_LINES;
         } else {
             position += results.visitInCompletionOrder(position, BATCH_LINES, lines);
+            more = lines.count == BATCH_LINES;
         }
-        boolean more = lines.count == BATCH_LINES;
         boolean complete = !more && state.isTerminal()
                 && (order == Order.INPUT ? position >= results.size() : position >= results.completedInLog());
         if (complete) {

@@ -71,6 +71,11 @@ abstract class StreamSession {
                     log.debug("Stream of job {} closed: {}", job.id(), e.getMessage());
                     emitter.completeWithError(e);
                     release();
+                } catch (RuntimeException e) {
+                    // a bug, not the client: end the stream rather than leave it open and never drained again
+                    log.warn("Stream of job {} failed", job.id(), e);
+                    emitter.completeWithError(e);
+                    release();
                 }
             }
             missed = pending.addAndGet(-missed);
