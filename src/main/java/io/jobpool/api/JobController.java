@@ -68,7 +68,7 @@ class JobController {
                     + " send inputs to /v1/jobs/{id}/inputs and close it");
         }
         Job job = jobs.submit(request.toSpec());
-        return jobs.whenEnded(job).copy()
+        return job.whenEnded().copy()
                 .completeOnTimeout(null, wait, TimeUnit.SECONDS)
                 .thenApply(ended -> ended == null
                         ? ResponseEntity.status(HttpStatus.ACCEPTED).location(location(job))

@@ -14,4 +14,7 @@ public interface AdmissionPolicy {
      * @param itemsPerSecond how fast the queue drains at the moment
      */
     void admit(long items, long queuedItems, double itemsPerSecond);
+
+    /** The most items the service queues, as clients are told in {@code GET /v1/pool}. */
+    long maxQueuedItems();
 }

@@ -15,7 +15,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * What clients can do with jobs: submit, look up, list, cancel, wait for the end. Also keeps the
@@ -155,14 +154,9 @@ public final class JobService {
         return job;
     }
 
-    /** Completes with the job when it ends; the caller bounds the wait. */
-    public CompletableFuture<Job> whenEnded(Job job) {
-        return job.whenEnded();
-    }
-
     public PoolStatus pool() {
         return new PoolStatus(engine.workers(), engine.ioWorkers(), engine.busy(), engine.ioBusy(),
-                engine.queuedItems(), admission instanceof QueueBoundAdmission bound ? bound.maxQueuedItems() : -1,
+                engine.queuedItems(), admission.maxQueuedItems(),
                 engine.activeTasks(), engine.itemsPerSecond());
     }
 

@@ -29,6 +29,7 @@ public final class QueueBoundAdmission implements AdmissionPolicy {
         }
     }
 
+    @Override
     public long maxQueuedItems() {
         return maxQueuedItems;
     }
