@@ -12,13 +12,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /** The body of {@code POST /v1/jobs} and {@code POST /v1/map}; unknown fields are refused. */
-public record JobRequest(String function, Map<String, Object> params,
+public record JobRequest(String function, String expression, Map<String, Object> params,
                          @JsonDeserialize(using = InputsDeserializer.class) List<Object> inputs, Integer chunkSize,
                          String onError, Integer retries, String timeout, Integer priority, Boolean open,
                          Integer maxPending) {
 
     JobSpec toSpec() {
-        return new JobSpec(function, params, inputs, chunkSize, parsedOnError(), retries == null ? 0 : retries,
+        return new JobSpec(function, expression, params, inputs, chunkSize, parsedOnError(), retries == null ? 0 : retries,
                 parsedTimeout(), priority == null ? JobSpec.DEFAULT_PRIORITY : priority, Boolean.TRUE.equals(open),
                 maxPending);
     }

@@ -1,5 +1,6 @@
 package io.jobpool.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
 import io.jobpool.job.JobState;
@@ -9,7 +10,8 @@ import java.time.Instant;
 import java.util.Locale;
 
 /** A job's status as {@code GET /v1/jobs/{id}} answers it. */
-public record JobStatusBody(String id, String state, String function, long total, long completed, long failed,
+public record JobStatusBody(String id, String state, String function,
+                            @JsonInclude(JsonInclude.Include.NON_NULL) String expression, long total, long completed, long failed,
                             double progress, double itemsPerSecond, Double etaSeconds, int priority, String onError,
                             String createdAt, String startedAt, String finishedAt, ErrorBody error) {
 
@@ -24,7 +26,7 @@ public record JobStatusBody(String id, String state, String function, long total
     static JobStatusBody of(Job job) {
         Progress progress = job.progress();
         boolean ended = job.state().isTerminal();
-        return new JobStatusBody(job.id().value(), job.state().name(), job.function(), progress.total(),
+        return new JobStatusBody(job.id().value(), job.state().name(), job.function(), job.expression(), progress.total(),
                 progress.completed(), progress.failed(), round(progress.fraction()), round(progress.itemsPerSecond()),
                 ended || job.state() == JobState.OPEN ? null : roundOrNull(progress.etaSeconds()), job.priority(),
                 job.onError().name().toLowerCase(Locale.ROOT), text(job.createdAt()), text(job.startedAt()),

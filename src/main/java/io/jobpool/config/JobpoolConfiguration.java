@@ -6,6 +6,7 @@ import io.jobpool.execution.Engine;
 import io.jobpool.execution.EngineSettings;
 import io.jobpool.function.FunctionCatalog;
 import io.jobpool.function.PluginLoader;
+import io.jobpool.function.cel.CelExpressions;
 import io.jobpool.function.spi.JobFunction;
 import io.jobpool.function.builtin.Fail;
 import io.jobpool.function.builtin.Pow;
@@ -63,9 +64,14 @@ class JobpoolConfiguration {
     }
 
     @Bean
-    JobService jobService(FunctionCatalog catalog, Engine engine, PoolProperties pool, LimitsProperties limits,
+    CelExpressions celExpressions(CelProperties cel, MeterRegistry meters) {
+        return new CelExpressions(cel.limits(), meters);
+    }
+
+    @Bean
+    JobService jobService(FunctionCatalog catalog, CelExpressions expressions, Engine engine, PoolProperties pool, LimitsProperties limits,
                           ResultsProperties results, OpenJobProperties open, MeterRegistry meters, JsonMapper mapper) {
-        return new JobService(catalog, engine, new InMemoryJobRegistry(), new QueueBoundAdmission(limits.maxQueuedItems()),
+        return new JobService(catalog, expressions, engine, new InMemoryJobRegistry(), new QueueBoundAdmission(limits.maxQueuedItems()),
                 new JobSettings(limits.maxItemsPerJob(), limits.maxQueuedItems(), pool.retention(), results.maxBytes(),
                         open.maxPending(), open.idleTimeout()),
                 meters, mapper, Clock.systemUTC());

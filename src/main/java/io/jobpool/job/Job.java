@@ -27,6 +27,7 @@ public final class Job {
 
     private final JobId id;
     private final String function;
+    private final String expression;
     private final int priority;
     private final OnError onError;
     private final Duration timeout;
@@ -51,10 +52,11 @@ public final class Job {
     private volatile long finalCompleted;
     private volatile long finalFailed;
 
-    Job(JobId id, JobSpec spec, int maxPending, Clock clock, ResultEncoder encoder, Consumer<Job> onEnd) {
+    Job(JobId id, JobSpec spec, String function, int maxPending, Clock clock, ResultEncoder encoder, Consumer<Job> onEnd) {
         this.id = id;
         // not the spec itself: it holds the inputs, which only the running task needs
-        this.function = spec.function();
+        this.function = function;
+        this.expression = spec.expression();
         this.priority = spec.priority();
         this.onError = spec.onError();
         this.timeout = spec.timeout();
@@ -83,6 +85,11 @@ public final class Job {
 
     public String function() {
         return function;
+    }
+
+    /** The CEL expression the job maps, or {@code null} when it names a catalog function. */
+    public String expression() {
+        return expression;
     }
 
     public int priority() {

@@ -5,6 +5,8 @@ import io.jobpool.execution.MapTask;
 import io.jobpool.execution.TaskRun;
 import io.jobpool.function.FunctionCatalog;
 import io.jobpool.function.InvalidParamsException;
+import io.jobpool.function.cel.CelExpressions;
+import io.jobpool.function.cel.ExpressionException;
 import io.jobpool.function.spi.JobFunction;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -28,6 +30,7 @@ public final class JobService {
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
 
     private final FunctionCatalog catalog;
+    private final CelExpressions expressions;
     private final Engine engine;
     private final JobRegistry registry;
     private final AdmissionPolicy admission;
@@ -38,9 +41,10 @@ public final class JobService {
     private final Object submissions = new Object();
     private volatile boolean stopping;
 
-    public JobService(FunctionCatalog catalog, Engine engine, JobRegistry registry, AdmissionPolicy admission,
+    public JobService(FunctionCatalog catalog, CelExpressions expressions, Engine engine, JobRegistry registry, AdmissionPolicy admission,
                       JobSettings settings, MeterRegistry meters, JsonMapper mapper, Clock clock) {
         this.catalog = catalog;
+        this.expressions = expressions;
         this.engine = engine;
         this.registry = registry;
         this.admission = admission;
@@ -64,14 +68,7 @@ public final class JobService {
         if (stopping) {
             throw new JobpoolException(ProblemType.SHUTTING_DOWN, "the service is shutting down; submit to another instance or retry later");
         }
-        JobFunction<?> function = catalog.find(spec.function()).orElseThrow(() -> new JobpoolException(
-                ProblemType.UNKNOWN_FUNCTION, "no function is named '" + spec.function() + "'; GET /v1/functions lists them",
-                "function", null));
-        try {
-            FunctionCatalog.validateParams(function, spec.params());
-        } catch (InvalidParamsException e) {
-            throw new JobpoolException(ProblemType.INVALID_PARAMS, e.getMessage(), e.field(), null);
-        }
+        JobFunction<?> function = spec.expression() != null ? compile(spec.expression()) : catalogFunction(spec);
         if (spec.size() > settings.maxItemsPerJob()) {
             throw new JobpoolException(ProblemType.PAYLOAD_TOO_LARGE, "the job has " + spec.size()
                     + " inputs; at most " + settings.maxItemsPerJob() + " are allowed per job", "inputs", null);
@@ -84,7 +81,7 @@ public final class JobService {
         Job job;
         synchronized (submissions) {
             admission.admit(spec.size(), engine.queuedItems(), engine.itemsPerSecond());
-            job = new Job(JobId.random(), spec, maxPending, clock, encoder, this::ended);
+            job = new Job(JobId.random(), spec, function.name(), maxPending, clock, encoder, this::ended);
             MapTask task = new MapTask(function, spec.params(), job.inputs(), spec.chunkSize(),
                     spec.onError() == OnError.FAIL, spec.retries(), spec.priority(), spec.timeout(), job.id().value(),
                     spec.open());
@@ -99,6 +96,27 @@ public final class JobService {
         metrics.submitted(function.name());
         log.info("Job {} submitted: function={} items={}", job.id(), function.name(), spec.size());
         return job;
+    }
+
+    private JobFunction<?> catalogFunction(JobSpec spec) {
+        JobFunction<?> function = catalog.find(spec.function()).orElseThrow(() -> new JobpoolException(
+                ProblemType.UNKNOWN_FUNCTION, "no function is named '" + spec.function() + "'; GET /v1/functions lists them",
+                "function", null));
+        try {
+            FunctionCatalog.validateParams(function, spec.params());
+        } catch (InvalidParamsException e) {
+            throw new JobpoolException(ProblemType.INVALID_PARAMS, e.getMessage(), e.field(), null);
+        }
+        return function;
+    }
+
+    private JobFunction<?> compile(String expression) {
+        try {
+            return expressions.compile(expression);
+        } catch (ExpressionException e) {
+            throw new JobpoolException(ProblemType.INVALID_EXPRESSION, "the expression does not compile at line "
+                    + e.line() + ", column " + e.column() + ": " + e.getMessage(), "expression", null);
+        }
     }
 
     public Job get(String id) {

@@ -8,6 +8,8 @@ import java.util.Map;
  * A map job as submitted: the function, its parameters, the inputs and how to run them. Validated on
  * construction; a bad field is an {@link ProblemType#INVALID_REQUEST} naming it.
  *
+ * @param function   a catalog name, or {@code null} when {@code expression} is given
+ * @param expression a CEL expression over {@code x} and {@code params}, instead of a function
  * @param chunkSize items per chunk, or {@code null} for adaptive chunks
  * @param timeout   the job's deadline from submission, or {@code null}
  * @param priority  1..10, the job's weight in the round-robin (default 5)
@@ -15,8 +17,9 @@ import java.util.Map;
  * @param maxPending for an open job, most inputs accepted and not yet processed, or {@code null} for
  *                  the service's default
  */
-public record JobSpec(String function, Map<String, Object> params, List<?> inputs, Integer chunkSize,
-                      OnError onError, int retries, Duration timeout, int priority, boolean open, Integer maxPending) {
+public record JobSpec(String function, String expression, Map<String, Object> params, List<?> inputs,
+                      Integer chunkSize, OnError onError, int retries, Duration timeout, int priority, boolean open,
+                      Integer maxPending) {
 
     public static final int DEFAULT_PRIORITY = 5;
     public static final int MAX_CHUNK_SIZE = 1_000_000;
@@ -24,8 +27,15 @@ public record JobSpec(String function, Map<String, Object> params, List<?> input
     public static final Duration MAX_TIMEOUT = Duration.ofDays(1);
 
     public JobSpec {
-        if (function == null || function.isBlank()) {
-            throw JobpoolException.invalid("function", "function is required: a name from GET /v1/functions");
+        if (expression != null && function != null) {
+            throw JobpoolException.invalid("expression", "give either function or expression, not both");
+        }
+        if (expression == null && (function == null || function.isBlank())) {
+            throw JobpoolException.invalid("function", "function is required: a name from GET /v1/functions"
+                    + " (or an expression: a CEL expression over x)");
+        }
+        if (expression != null && expression.isBlank()) {
+            throw JobpoolException.invalid("expression", "expression must not be blank");
         }
         if (inputs == null && !open) {
             throw JobpoolException.invalid("inputs", "inputs is required: a JSON array of the items to map"

@@ -7,6 +7,7 @@ package io.jobpool.job;
 public enum ProblemType {
     MALFORMED_REQUEST("malformed-request", "Malformed request", 400),
     INVALID_REQUEST("invalid-request", "Invalid request", 400),
+    UNAUTHORIZED("unauthorized", "Missing or invalid API key", 401),
     JOB_NOT_FOUND("job-not-found", "Job not found", 404),
     FUNCTION_NOT_FOUND("function-not-found", "Function not found", 404),
     NOT_FOUND("not-found", "Not found", 404),
@@ -17,7 +18,10 @@ public enum ProblemType {
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", 415),
     UNKNOWN_FUNCTION("unknown-function", "Unknown function", 422),
     INVALID_PARAMS("invalid-params", "Invalid function parameters", 422),
+    INVALID_EXPRESSION("invalid-expression", "Expression does not compile", 422),
+    IDEMPOTENCY_KEY_REUSED("idempotency-key-reused", "Idempotency key reused with another request", 422),
     OVERLOADED("overloaded", "Service overloaded", 429),
+    QUOTA_EXCEEDED("quota-exceeded", "Tenant quota exceeded", 429),
     SHUTTING_DOWN("shutting-down", "Service shutting down", 503);
 
     private final String slug;

@@ -192,6 +192,15 @@ class ContractIT extends ServerTest {
     }
 
     @Test
+    void expressionJobsAnswerLikeFunctionJobs() {
+        Http.Reply mapped = http.post("/v1/map", Map.of("expression", "{'n': x, 'sq': x * x}", "inputs", List.of(3)));
+        assertThat(mapped.status()).as(mapped.toString()).isEqualTo(200);
+        assertThat(mapped.json().get("results").toString()).isEqualTo("[{\"n\":3,\"sq\":9}]");
+        String id = submit(Map.of("expression", "x + 1", "inputs", List.of(1)));
+        assertThat(awaitEnd(id, Duration.ofSeconds(10)).get("expression").asString()).isEqualTo("x + 1");
+    }
+
+    @Test
     void mapAnswersEveryTerminalState() {
         Http.Reply ok = http.post("/v1/map?waitSeconds=30", Map.of("function", "pow", "inputs", List.of(List.of(2, 10), List.of(3, 3))));
         assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
@@ -358,6 +367,7 @@ class ContractIT extends ServerTest {
             assertProblem(http.post(path, Map.of("function", "nope", "inputs", List.of(1))), 422, "unknown-function");
             Http.Reply badParams = http.post(path, Map.of("function", "sha256", "inputs", List.of("a"), "params", Map.of("rounds", 0)));
             assertProblem(badParams, 422, "invalid-params");
+            assertProblem(http.post(path, Map.of("expression", "x +* 1", "inputs", List.of(1))), 422, "invalid-expression");
         }
         assertProblem(invalid(() -> http.post("/v1/map?waitSeconds=301", Map.of("function", "square", "inputs", List.of(1)))),
                 400, "invalid-request");
