@@ -8,7 +8,10 @@ import org.junit.jupiter.api.Test;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
-/** Keeps the package flow of DESIGN.md: {@code api -> job -> execution -> function}, no cycles. */
+/**
+ * Keeps the package flow of DESIGN.md: {@code api -> job -> execution -> function}, no cycles;
+ * {@code security} sits beside {@code api} (which reads the tenant it establishes) and uses only {@code job}.
+ */
 class ArchitectureTest {
 
     private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -20,12 +23,14 @@ class ArchitectureTest {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("config").definedBy("io.jobpool.config..")
                 .layer("api").definedBy("io.jobpool.api..")
+                .layer("security").definedBy("io.jobpool.security..")
                 .layer("job").definedBy("io.jobpool.job..")
                 .layer("execution").definedBy("io.jobpool.execution..")
                 .layer("function").definedBy("io.jobpool.function..")
                 .whereLayer("config").mayNotBeAccessedByAnyLayer()
                 .whereLayer("api").mayOnlyBeAccessedByLayers("config")
-                .whereLayer("job").mayOnlyBeAccessedByLayers("api", "config")
+                .whereLayer("security").mayOnlyBeAccessedByLayers("api", "config")
+                .whereLayer("job").mayOnlyBeAccessedByLayers("api", "security", "config")
                 .whereLayer("execution").mayOnlyBeAccessedByLayers("job", "config")
                 .whereLayer("function").mayOnlyBeAccessedByLayers("api", "job", "execution", "config")
                 .check(CLASSES);

@@ -5,7 +5,9 @@ import io.jobpool.job.JobRegistry;
 import io.jobpool.job.JobService;
 import io.jobpool.job.JobState;
 import io.jobpool.job.JobpoolException;
+import io.jobpool.security.ApiKeyFilter;
 import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -15,14 +17,20 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
+import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.net.URI;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +45,7 @@ import java.util.concurrent.TimeUnit;
 class JobController {
 
     static final int MAX_WAIT_SECONDS = 300;
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private final JobService jobs;
     private final ResultsWriter writer;
@@ -49,9 +58,11 @@ class JobController {
     }
 
     @PostMapping(path = "/jobs", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<JobStatusBody> submit(@RequestBody JobRequest request) {
-        Job job = jobs.submit(request.toSpec());
-        return accepted(job);
+    ResponseEntity<JobStatusBody> submit(@RequestBody JobRequest request, @RequestAttribute(ApiKeyFilter.TENANT_ATTRIBUTE) String tenant,
+                                         @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
+        JobService.Submission submission = jobs.submit(tenant, request.toSpec(), idempotency(idempotencyKey, request));
+        return ResponseEntity.status(HttpStatus.ACCEPTED).location(location(submission.job()))
+                .headers(replayed(submission)).body(JobStatusBody.of(submission.job()));
     }
 
     /**
@@ -61,44 +72,49 @@ class JobController {
      */
     @PostMapping(path = "/map", consumes = MediaType.APPLICATION_JSON_VALUE)
     CompletableFuture<ResponseEntity<StreamingResponseBody>> map(@RequestBody JobRequest request,
-                                                                 @RequestParam(required = false) Integer waitSeconds) {
+                                                                 @RequestParam(required = false) Integer waitSeconds,
+                                                                 @RequestAttribute(ApiKeyFilter.TENANT_ATTRIBUTE) String tenant,
+                                                                 @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
+                                                                 String idempotencyKey) {
         int wait = QueryParams.inRange("waitSeconds", waitSeconds, 60, 0, MAX_WAIT_SECONDS);
         if (Boolean.TRUE.equals(request.open())) {
             throw JobpoolException.invalid("open", "an open job cannot be waited on: submit it with POST /v1/jobs,"
                     + " send inputs to /v1/jobs/{id}/inputs and close it");
         }
-        Job job = jobs.submit(request.toSpec());
+        JobService.Submission submission = jobs.submit(tenant, request.toSpec(), idempotency(idempotencyKey, request));
+        Job job = submission.job();
         return job.whenEnded().copy()
                 .completeOnTimeout(null, wait, TimeUnit.SECONDS)
                 .thenApply(ended -> ended == null
-                        ? ResponseEntity.status(HttpStatus.ACCEPTED).location(location(job))
+                        ? ResponseEntity.status(HttpStatus.ACCEPTED).location(location(job)).headers(replayed(submission))
                                 .contentType(MediaType.APPLICATION_JSON)
                                 .body(out -> mapper.writeValue(out, JobStatusBody.of(job)))
-                        : ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
+                        : ResponseEntity.ok().headers(replayed(submission)).contentType(MediaType.APPLICATION_JSON)
                                 .body(out -> writer.writeMapResult(ended, out)));
     }
 
     @GetMapping("/jobs/{id}")
-    JobStatusBody status(@PathVariable String id) {
-        return JobStatusBody.of(jobs.get(id));
+    JobStatusBody status(@PathVariable String id, @RequestAttribute(ApiKeyFilter.TENANT_ATTRIBUTE) String tenant) {
+        return JobStatusBody.of(jobs.get(tenant, id));
     }
 
     @GetMapping("/jobs/{id}/results")
     void results(@PathVariable String id, @RequestParam(required = false) Integer offset,
-                 @RequestParam(required = false) Integer limit, HttpServletResponse response) throws IOException {
+                 @RequestParam(required = false) Integer limit, @RequestAttribute(ApiKeyFilter.TENANT_ATTRIBUTE) String tenant,
+                 HttpServletResponse response) throws IOException {
         int from = QueryParams.inRange("offset", offset, 0, 0, Integer.MAX_VALUE);
         int size = QueryParams.inRange("limit", limit, 10_000, 1, 100_000);
-        Job job = jobs.get(id);
+        Job job = jobs.get(tenant, id);
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         writer.writePage(job, from, size, response.getOutputStream());
     }
 
     @GetMapping("/jobs")
     JobListBody list(@RequestParam(required = false) String state, @RequestParam(required = false) Integer offset,
-                     @RequestParam(required = false) Integer limit) {
+                     @RequestParam(required = false) Integer limit, @RequestAttribute(ApiKeyFilter.TENANT_ATTRIBUTE) String tenant) {
         int from = QueryParams.inRange("offset", offset, 0, 0, Integer.MAX_VALUE);
         int size = QueryParams.inRange("limit", limit, 100, 1, 1000);
-        JobRegistry.Page page = jobs.list(parseState(state), from, size);
+        JobRegistry.Page page = jobs.list(tenant, parseState(state), from, size);
         int end = from + page.jobs().size();
         return new JobListBody(page.jobs().stream().map(JobStatusBody::of).toList(), from, size, page.total(),
                 end < page.total() ? end : null);
@@ -106,24 +122,44 @@ class JobController {
 
     /** Appends a batch to an open job ({@code Queue.put} for many items at once). */
     @PostMapping(path = "/jobs/{id}/inputs", consumes = MediaType.APPLICATION_JSON_VALUE)
-    InputsAcceptedBody inputs(@PathVariable String id, @RequestBody List<Object> batch) {
-        int first = jobs.append(id, batch);
+    InputsAcceptedBody inputs(@PathVariable String id, @RequestBody List<Object> batch, @RequestAttribute(ApiKeyFilter.TENANT_ATTRIBUTE) String tenant) {
+        int first = jobs.append(tenant, id, batch);
         return new InputsAcceptedBody(id, first, batch.size(), first + batch.size());
     }
 
     /** Says that no more inputs will come; the job then finishes like any other. */
     @PostMapping("/jobs/{id}/close")
-    JobStatusBody close(@PathVariable String id) {
-        return JobStatusBody.of(jobs.close(id));
+    JobStatusBody close(@PathVariable String id, @RequestAttribute(ApiKeyFilter.TENANT_ATTRIBUTE) String tenant) {
+        return JobStatusBody.of(jobs.close(tenant, id));
     }
 
     @DeleteMapping("/jobs/{id}")
-    JobStatusBody cancel(@PathVariable String id) {
-        return JobStatusBody.of(jobs.cancel(id));
+    JobStatusBody cancel(@PathVariable String id, @RequestAttribute(ApiKeyFilter.TENANT_ATTRIBUTE) String tenant) {
+        return JobStatusBody.of(jobs.cancel(tenant, id));
     }
 
-    private static ResponseEntity<JobStatusBody> accepted(Job job) {
-        return ResponseEntity.status(HttpStatus.ACCEPTED).location(location(job)).body(JobStatusBody.of(job));
+    /** The key and a fingerprint of the request (its fields, map keys sorted), or {@code null} without a key. */
+    private JobService.Idempotency idempotency(String key, JobRequest request) {
+        if (key == null) {
+            return null;
+        }
+        if (key.isBlank() || key.length() > 255 || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+            throw JobpoolException.invalid(IDEMPOTENCY_KEY, "the Idempotency-Key header must be 1 to 255 visible ASCII characters");
+        }
+        byte[] canonical = mapper.writer().with(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).writeValueAsBytes(request);
+        try {
+            return new JobService.Idempotency(key, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    private static HttpHeaders replayed(JobService.Submission submission) {
+        HttpHeaders headers = new HttpHeaders();
+        if (submission.replayed()) {
+            headers.add("Idempotent-Replayed", "true");
+        }
+        return headers;
     }
 
     private static URI location(Job job) {

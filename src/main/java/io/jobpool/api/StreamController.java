@@ -3,10 +3,12 @@ package io.jobpool.api;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobService;
 import io.jobpool.job.JobpoolException;
+import io.jobpool.security.ApiKeyFilter;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -42,10 +44,10 @@ class StreamController {
 
     @GetMapping(path = "/results/stream", produces = MediaType.APPLICATION_NDJSON_VALUE)
     ResponseEntity<ResponseBodyEmitter> results(@PathVariable String id, @RequestParam(required = false) String order,
-                                                @RequestParam(required = false) Integer from) {
+                                                @RequestParam(required = false) Integer from, @RequestAttribute(ApiKeyFilter.TENANT_ATTRIBUTE) String tenant) {
         ResultStreamSession.Order streamOrder = parseOrder(order);
         int start = QueryParams.inRange("from", from, 0, 0, Integer.MAX_VALUE);
-        Job job = jobs.get(id);
+        Job job = jobs.get(tenant, id);
         ResponseBodyEmitter emitter = new ResponseBodyEmitter(STREAM_TIMEOUT_MILLIS);
         new ResultStreamSession(job, emitter, hub, streamOrder, start, mapper).open();
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_NDJSON).header("Cache-Control", "no-store")
@@ -54,8 +56,9 @@ class StreamController {
 
     @GetMapping(path = "/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     ResponseEntity<SseEmitter> events(@PathVariable String id,
-                                      @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
-        Job job = jobs.get(id);
+                                      @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
+                                      @RequestAttribute(ApiKeyFilter.TENANT_ATTRIBUTE) String tenant) {
+        Job job = jobs.get(tenant, id);
         SseEmitter emitter = new SseEmitter(STREAM_TIMEOUT_MILLIS);
         if (EventStreamSession.END_ID.equals(lastEventId)) {
             emitter.complete(); // the client has seen the end already: nothing more will come

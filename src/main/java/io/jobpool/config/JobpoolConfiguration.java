@@ -18,6 +18,10 @@ import io.jobpool.job.InMemoryJobRegistry;
 import io.jobpool.job.JobService;
 import io.jobpool.job.JobSettings;
 import io.jobpool.job.QueueBoundAdmission;
+import io.jobpool.job.TenantQuotas;
+import io.jobpool.security.AnonymousAccessGuard;
+import io.jobpool.security.ApiKeyFilter;
+import io.jobpool.security.ApiKeys;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.slf4j.Logger;
@@ -26,12 +30,17 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
 import tools.jackson.databind.cfg.CoercionAction;
 import tools.jackson.databind.cfg.CoercionInputShape;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.type.LogicalType;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -70,11 +79,46 @@ class JobpoolConfiguration {
 
     @Bean
     JobService jobService(FunctionCatalog catalog, CelExpressions expressions, Engine engine, PoolProperties pool, LimitsProperties limits,
-                          ResultsProperties results, OpenJobProperties open, MeterRegistry meters, JsonMapper mapper) {
+                          ResultsProperties results, OpenJobProperties open, QuotaProperties quotas, MeterRegistry meters,
+                          JsonMapper mapper) {
         return new JobService(catalog, expressions, engine, new InMemoryJobRegistry(), new QueueBoundAdmission(limits.maxQueuedItems()),
+                tenantQuotas(quotas, limits),
                 new JobSettings(limits.maxItemsPerJob(), limits.maxQueuedItems(), pool.retention(), results.maxBytes(),
                         open.maxPending(), open.idleTimeout()),
                 meters, mapper, Clock.systemUTC());
+    }
+
+    private static TenantQuotas tenantQuotas(QuotaProperties quotas, LimitsProperties limits) {
+        long defaultItems = quotas.maxQueuedItems() > 0 ? quotas.maxQueuedItems() : limits.maxQueuedItems();
+        TenantQuotas.Quota defaults = new TenantQuotas.Quota(defaultItems, quotas.maxOpenJobs());
+        Map<String, TenantQuotas.Quota> byTenant = new HashMap<>();
+        quotas.tenants().forEach((tenant, override) -> byTenant.put(tenant, new TenantQuotas.Quota(
+                override.maxQueuedItems() != null ? override.maxQueuedItems() : defaults.maxQueuedItems(),
+                override.maxOpenJobs() != null ? override.maxOpenJobs() : defaults.maxOpenJobs())));
+        return new TenantQuotas(defaults, byTenant);
+    }
+
+    /** The configured keys; with none, the service refuses to start unless it is only reachable locally. */
+    @Bean
+    ApiKeys apiKeys(SecurityProperties security, Environment environment) throws IOException {
+        List<String> pairs = new ArrayList<>(security.apiKeys());
+        if (security.apiKeysFile() != null) {
+            pairs.addAll(Files.readAllLines(security.apiKeysFile()));
+        }
+        ApiKeys keys = ApiKeys.parse(pairs);
+        AnonymousAccessGuard.check(keys, security.allowAnonymous(), environment.getProperty("server.address"));
+        log.info(keys.isEmpty() ? "No API keys: every caller is the tenant 'anonymous'" : "{} API key(s) configured", keys.size());
+        return keys;
+    }
+
+    /** Runs first: no request body is read before the caller is known. */
+    @Bean
+    FilterRegistrationBean<ApiKeyFilter> apiKeyFilter(ApiKeys keys, SecurityProperties security, JsonMapper mapper) {
+        FilterRegistrationBean<ApiKeyFilter> registration =
+                new FilterRegistrationBean<>(new ApiKeyFilter(keys, security.metricsOpen(), mapper));
+        registration.addUrlPatterns("/*");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        return registration;
     }
 
     @Bean

@@ -1,30 +1,46 @@
 package io.jobpool.execution;
 
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Hands chunks to the workers of one pool, round-robin across the tasks that still have unclaimed
- * items, weighted by priority: the task at the head of the ring gets {@code priority} chunks in a row,
- * then goes to the back. Because chunks are short (see {@link AdaptiveChunkSizer}), a small task that
- * arrives behind a huge one gets a worker within a few chunk durations, not after the huge one ends.
+ * Hands chunks to the workers of one pool, fairly at two levels. First between groups (tenants):
+ * groups with work take turns, one chunk each, so a tenant with a hundred big jobs gets no more of the
+ * pool than a tenant with one small job. Then, within a group, round-robin across its tasks weighted by
+ * priority: the task at the head of the group's ring gets {@code priority} chunks in a row (over the
+ * group's turns), then goes to the back. Because chunks are short (see {@link AdaptiveChunkSizer}), a
+ * small task that arrives behind a huge one gets a worker within a few chunk durations.
  *
  * <p>Threads: workers block in {@link #next}; request threads {@link #add} tasks; any thread may
- * {@link #remove} an ended task. One {@link ReentrantLock} guards the ring and every task's claim
+ * {@link #remove} an ended task. One {@link ReentrantLock} guards both rings and every task's claim
  * cursor; the {@link Condition} wakes one idle worker per new piece of work. Work done under the lock
  * is a few field updates, so the lock is held for well under a microsecond per chunk. A task leaves
- * the ring when all its items are claimed and comes back when an open task gets more inputs; its
- * {@code inRing} flag, guarded by the lock, keeps it there at most once.
+ * its ring when all its items are claimed and comes back when an open task gets more inputs; its
+ * {@code inRing} flag, guarded by the lock, keeps it there at most once. A group leaves the ring of
+ * groups when it has no task left in its own.
  */
 final class FairScheduler {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition workAvailable = lock.newCondition();
-    private final ArrayDeque<TaskRun> ring = new ArrayDeque<>();
+    private final ArrayDeque<Group> groups = new ArrayDeque<>();
+    private final Map<String, Group> byName = new HashMap<>();
     private final ChunkSizer sizer;
     private final int workers;
     private boolean closed;
+
+    /** One group's tasks with work left, in round-robin order. */
+    private static final class Group {
+        final String name;
+        final ArrayDeque<TaskRun> ring = new ArrayDeque<>();
+
+        Group(String name) {
+            this.name = name;
+        }
+    }
 
     FairScheduler(ChunkSizer sizer, int workers) {
         this.sizer = sizer;
@@ -36,7 +52,13 @@ final class FairScheduler {
         try {
             if (!run.inRing && run.unclaimed() > 0 && !run.isFinished()) {
                 run.inRing = true;
-                ring.addLast(run);
+                Group group = byName.get(run.task().group());
+                if (group == null) {
+                    group = new Group(run.task().group());
+                    byName.put(group.name, group);
+                    groups.addLast(group);
+                }
+                group.ring.addLast(run);
                 workAvailable.signal();
             }
         } finally {
@@ -48,8 +70,8 @@ final class FairScheduler {
         lock.lock();
         try {
             if (run.inRing) {
-                run.inRing = false;
-                ring.remove(run);
+                Group group = byName.get(run.task().group());
+                leave(group, run);
             }
         } finally {
             lock.unlock();
@@ -61,18 +83,19 @@ final class FairScheduler {
         lock.lockInterruptibly();
         try {
             while (!closed) {
-                TaskRun run = ring.peekFirst();
-                if (run == null) {
+                Group group = groups.peekFirst();
+                if (group == null) {
                     workAvailable.await();
                     continue;
                 }
+                TaskRun run = group.ring.peekFirst();
                 if (run.isFinished()) {
-                    ring.pollFirst().inRing = false;
+                    leave(group, run);
                     continue;
                 }
                 Chunk chunk = run.claim(sizer.nextChunkSize(run, workers));
-                rotate(run);
-                if (!ring.isEmpty()) {
+                rotate(group, run);
+                if (!groups.isEmpty()) {
                     workAvailable.signal();
                 }
                 return chunk;
@@ -83,21 +106,25 @@ final class FairScheduler {
         }
     }
 
-    private void rotate(TaskRun run) {
+    /** After a chunk: the task leaves if it has nothing left to claim, and the group's turn passes. */
+    private void rotate(Group group, TaskRun run) {
         if (run.unclaimed() == 0) {
-            ring.pollFirst().inRing = false;
+            leave(group, run);
         } else if (--run.turnsLeft <= 0) {
             run.turnsLeft = run.task().priority();
-            ring.addLast(ring.pollFirst());
+            group.ring.addLast(group.ring.pollFirst());
+        }
+        if (!group.ring.isEmpty() && groups.peekFirst() == group) {
+            groups.addLast(groups.pollFirst());
         }
     }
 
-    int readyTasks() {
-        lock.lock();
-        try {
-            return ring.size();
-        } finally {
-            lock.unlock();
+    private void leave(Group group, TaskRun run) {
+        run.inRing = false;
+        group.ring.remove(run);
+        if (group.ring.isEmpty()) {
+            groups.remove(group);
+            byName.remove(group.name);
         }
     }
 

@@ -18,9 +18,12 @@ import java.util.Map;
  * @param label      for logs and thread names only (the job id)
  * @param open       whether more inputs may be appended ({@code inputs} must then be safe to read while
  *                   it grows); the task cannot complete before {@link TaskRun#closeInputs}
+ * @param group      who the task is for (the tenant): workers are shared fairly between groups first,
+ *                   then between the tasks of a group
  */
 public record MapTask(JobFunction<?> function, Map<String, Object> params, List<?> inputs, Integer chunkSize,
-                      boolean failFast, int retries, int priority, Duration timeout, String label, boolean open) {
+                      boolean failFast, int retries, int priority, Duration timeout, String label, boolean open,
+                      String group) {
 
     public MapTask {
         params = Map.copyOf(params);

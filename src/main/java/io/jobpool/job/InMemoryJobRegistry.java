@@ -44,11 +44,11 @@ public final class InMemoryJobRegistry implements JobRegistry {
     }
 
     @Override
-    public Page list(JobState state, int offset, int limit) {
+    public Page list(String tenant, JobState state, int offset, int limit) {
         List<Job> page = new ArrayList<>();
         int matched = 0;
         for (Job job : newestFirst.values()) {
-            if (state != null && job.state() != state) {
+            if (!job.tenant().equals(tenant) || state != null && job.state() != state) {
                 continue;
             }
             if (matched >= offset && page.size() < limit) {

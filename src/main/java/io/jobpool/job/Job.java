@@ -26,6 +26,7 @@ import java.util.function.Consumer;
 public final class Job {
 
     private final JobId id;
+    private final String tenant;
     private final String function;
     private final String expression;
     private final int priority;
@@ -52,9 +53,10 @@ public final class Job {
     private volatile long finalCompleted;
     private volatile long finalFailed;
 
-    Job(JobId id, JobSpec spec, String function, int maxPending, Clock clock, ResultEncoder encoder, Consumer<Job> onEnd) {
+    Job(JobId id, String tenant, JobSpec spec, String function, int maxPending, Clock clock, ResultEncoder encoder, Consumer<Job> onEnd) {
         this.id = id;
         // not the spec itself: it holds the inputs, which only the running task needs
+        this.tenant = tenant;
         this.function = function;
         this.expression = spec.expression();
         this.priority = spec.priority();
@@ -81,6 +83,11 @@ public final class Job {
 
     public JobId id() {
         return id;
+    }
+
+    /** Who owns the job: only this tenant can see or change it. */
+    public String tenant() {
+        return tenant;
     }
 
     public String function() {

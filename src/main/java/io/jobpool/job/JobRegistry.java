@@ -15,8 +15,8 @@ public interface JobRegistry {
 
     void remove(JobId id);
 
-    /** Jobs newest first, optionally only those in {@code state}, as one page. */
-    Page list(JobState state, int offset, int limit);
+    /** The tenant's jobs newest first, optionally only those in {@code state}, as one page. */
+    Page list(String tenant, JobState state, int offset, int limit);
 
     /** Every retained job, in no particular order. */
     List<Job> all();

@@ -39,32 +39,50 @@ public final class JobService {
     private final ResultEncoder encoder;
     private final Clock clock;
     private final Object submissions = new Object();
+    private final TenantQuotas quotas;
+    private final IdempotencyKeys idempotencyKeys = new IdempotencyKeys();
     private volatile boolean stopping;
 
-    public JobService(FunctionCatalog catalog, CelExpressions expressions, Engine engine, JobRegistry registry, AdmissionPolicy admission,
-                      JobSettings settings, MeterRegistry meters, JsonMapper mapper, Clock clock) {
+    public JobService(FunctionCatalog catalog, CelExpressions expressions, Engine engine, JobRegistry registry,
+                      AdmissionPolicy admission, TenantQuotas quotas, JobSettings settings, MeterRegistry meters, JsonMapper mapper, Clock clock) {
         this.catalog = catalog;
         this.expressions = expressions;
         this.engine = engine;
         this.registry = registry;
         this.admission = admission;
+        this.quotas = quotas;
         this.settings = settings;
         this.metrics = new JobMetrics(meters);
         this.encoder = new ResultEncoder(mapper);
         this.clock = clock;
     }
 
-    /** Validates, admits and starts a job; throws {@link JobpoolException} when it is refused. */
-    public Job submit(JobSpec spec) {
+    /**
+     * An {@code Idempotency-Key} and the fingerprint of the request it came with.
+     *
+     * @param fingerprint a digest of the request, to tell a retry from a different request
+     */
+    public record Idempotency(String key, String fingerprint) {
+    }
+
+    /** A submission's outcome: the job, and whether it was made by an earlier request with the same key. */
+    public record Submission(Job job, boolean replayed) {
+    }
+
+    /**
+     * Validates, admits and starts a job for {@code tenant}; throws {@link JobpoolException} when it is
+     * refused. With an idempotency key seen before, returns that key's job instead.
+     */
+    public Submission submit(String tenant, JobSpec spec, Idempotency idempotency) {
         try {
-            return admitAndStart(spec);
+            return admitAndStart(tenant, spec, idempotency);
         } catch (JobpoolException e) {
             metrics.rejected(e.type());
             throw e;
         }
     }
 
-    private Job admitAndStart(JobSpec spec) {
+    private Submission admitAndStart(String tenant, JobSpec spec, Idempotency idempotency) {
         if (stopping) {
             throw new JobpoolException(ProblemType.SHUTTING_DOWN, "the service is shutting down; submit to another instance or retry later");
         }
@@ -80,22 +98,64 @@ public final class JobService {
         int maxPending = spec.maxPending() != null ? spec.maxPending() : settings.openMaxPending();
         Job job;
         synchronized (submissions) {
+            if (idempotency != null) {
+                JobId earlier = idempotencyKeys.find(tenant, idempotency.key(), idempotency.fingerprint());
+                Job replayed = earlier == null ? null : registry.find(earlier).orElse(null);
+                if (replayed != null) {
+                    return new Submission(replayed, true);
+                }
+            }
             admission.admit(spec.size(), engine.queuedItems(), engine.itemsPerSecond());
-            job = new Job(JobId.random(), spec, function.name(), maxPending, clock, encoder, this::ended);
+            checkQuota(tenant, spec.size(), spec.open());
+            job = new Job(JobId.random(), tenant, spec, function.name(), maxPending, clock, encoder, this::ended);
             MapTask task = new MapTask(function, spec.params(), job.inputs(), spec.chunkSize(),
                     spec.onError() == OnError.FAIL, spec.retries(), spec.priority(), spec.timeout(), job.id().value(),
-                    spec.open());
+                    spec.open(), tenant);
             TaskRun run = engine.start(task, job.observer());
             job.attach(run);
             registry.add(job);
+            if (idempotency != null) {
+                idempotencyKeys.remember(tenant, idempotency.key(), idempotency.fingerprint(), job.id(), clock.instant());
+            }
         }
         if (job.state().isTerminal()) {
             // it ended before it was registered, so its end could not count it against the budget
             enforceResultsBudget();
         }
         metrics.submitted(function.name());
-        log.info("Job {} submitted: function={} items={}", job.id(), function.name(), spec.size());
-        return job;
+        log.info("Job {} submitted: tenant={} function={} items={}", job.id(), tenant, function.name(), spec.size());
+        return new Submission(job, false);
+    }
+
+    /**
+     * Refuses work past the tenant's quota, with a retry hint from how fast the tenant's own jobs drain.
+     * Called under the submission lock, so the tenant's usage cannot change meanwhile through submits.
+     */
+    private void checkQuota(String tenant, long items, boolean opensJob) {
+        TenantQuotas.Quota quota = quotas.of(tenant);
+        long queued = 0;
+        int openJobs = 0;
+        double rate = 0;
+        for (Job job : registry.all()) {
+            if (!job.tenant().equals(tenant) || job.state().isTerminal()) {
+                continue;
+            }
+            Progress progress = job.progress();
+            queued += progress.total() - progress.completed();
+            rate += progress.itemsPerSecond();
+            openJobs += job.state() == JobState.OPEN ? 1 : 0;
+        }
+        if (opensJob && openJobs >= quota.maxOpenJobs()) {
+            throw new JobpoolException(ProblemType.QUOTA_EXCEEDED, "tenant " + tenant + " has " + openJobs
+                    + " open jobs, its quota; close one first", null, 5L);
+        }
+        long excess = queued + items - quota.maxQueuedItems();
+        if (excess > 0) {
+            long retryAfter = Math.max(1, Math.min(300, rate > 0 ? (long) Math.ceil(excess / rate) : 5));
+            throw new JobpoolException(ProblemType.QUOTA_EXCEEDED, "tenant " + tenant + " has " + queued
+                    + " items queued; " + items + " more would pass its quota of " + quota.maxQueuedItems()
+                    + ". Retry after " + retryAfter + " s", null, retryAfter);
+        }
     }
 
     private JobFunction<?> catalogFunction(JobSpec spec) {
@@ -119,19 +179,23 @@ public final class JobService {
         }
     }
 
-    public Job get(String id) {
-        return JobId.parse(id).flatMap(registry::find).orElseThrow(() -> new JobpoolException(
-                ProblemType.JOB_NOT_FOUND, "no job has the id '" + id + "'; it may never have existed or its retention ended",
-                null, null));
+    /**
+     * The tenant's job with this id. Another tenant's job is "not found", exactly like a job that does
+     * not exist, so that ids cannot be probed across tenants.
+     */
+    public Job get(String tenant, String id) {
+        return JobId.parse(id).flatMap(registry::find).filter(job -> job.tenant().equals(tenant))
+                .orElseThrow(() -> new JobpoolException(ProblemType.JOB_NOT_FOUND, "no job has the id '" + id
+                        + "'; it may never have existed or its retention ended", null, null));
     }
 
-    public JobRegistry.Page list(JobState state, int offset, int limit) {
-        return registry.list(state, offset, limit);
+    public JobRegistry.Page list(String tenant, JobState state, int offset, int limit) {
+        return registry.list(tenant, state, offset, limit);
     }
 
     /** Cancels a job that has not ended; a job that has ended is a conflict. */
-    public Job cancel(String id) {
-        Job job = get(id);
+    public Job cancel(String tenant, String id) {
+        Job job = get(tenant, id);
         if (!job.cancel() && job.state().isTerminal()) {
             throw new JobpoolException(ProblemType.JOB_STATE_CONFLICT, "job " + id + " has already ended as "
                     + job.state() + "; only queued or running jobs can be cancelled", null, null);
@@ -144,8 +208,8 @@ public final class JobService {
      * Appends a batch of inputs to an open job; returns the index of the first. The batch counts against
      * the service's queue bound like a submission does, and against the job's own bound.
      */
-    public int append(String id, List<?> batch) {
-        Job job = get(id);
+    public int append(String tenant, String id, List<?> batch) {
+        Job job = get(tenant, id);
         if (batch.size() > settings.maxItemsPerJob()) {
             throw new JobpoolException(ProblemType.PAYLOAD_TOO_LARGE, "the batch has " + batch.size()
                     + " inputs; at most " + settings.maxItemsPerJob() + " are allowed per request", null, null);
@@ -156,6 +220,7 @@ public final class JobService {
                     throw new JobpoolException(ProblemType.SHUTTING_DOWN, "the service is shutting down; it takes no more inputs");
                 }
                 admission.admit(batch.size(), engine.queuedItems(), engine.itemsPerSecond());
+                checkQuota(tenant, batch.size(), false);
                 return job.append(batch);
             }
         } catch (JobpoolException e) {
@@ -165,8 +230,8 @@ public final class JobService {
     }
 
     /** Closes an open job: it finishes once the inputs it has are done. */
-    public Job close(String id) {
-        Job job = get(id);
+    public Job close(String tenant, String id) {
+        Job job = get(tenant, id);
         job.closeInputs();
         log.info("Job {} closed: no more inputs", job.id());
         return job;
@@ -193,6 +258,7 @@ public final class JobService {
         Instant now = clock.instant();
         Instant cutoff = now.minus(settings.retention());
         Instant idleCutoff = now.minus(settings.openIdleTimeout());
+        idempotencyKeys.forgetOlderThan(cutoff);
         for (Job job : registry.all()) {
             if (job.state().isTerminal() && job.finishedAt().isBefore(cutoff)) {
                 registry.remove(job.id());

@@ -183,7 +183,7 @@ public class EngineBenchmark {
     static Object[] runOnEngine(Engine engine, JobFunction<?> function, Map<String, Object> params,
                                 List<?> inputs, Integer chunkSize) throws Exception {
         ArrayObserver observer = new ArrayObserver(inputs.size());
-        engine.start(new MapTask(function, params, inputs, chunkSize, true, 0, 1, null, "jmh", false), observer);
+        engine.start(new MapTask(function, params, inputs, chunkSize, true, 0, 1, null, "jmh", false, "bench"), observer);
         TaskOutcome outcome = observer.done.get(5, TimeUnit.MINUTES);
         if (!(outcome instanceof TaskOutcome.Completed) || observer.failed != 0) {
             throw new IllegalStateException("task ended " + outcome + ", failed items " + observer.failed);

@@ -40,8 +40,8 @@ class ShutdownIT {
 
         assertThat(refused.status()).isEqualTo(503);
         assertThat(refused.json().get("type").asString()).isEqualTo("urn:jobpool:problem:shutting-down");
-        assertThat(jobs.get(shortJob).state()).isEqualTo(JobState.SUCCEEDED);
-        assertThat(jobs.get(longJob).state()).isEqualTo(JobState.CANCELLED);
-        assertThat(jobs.get(longJob).error().type()).isEqualTo("ServiceStopped");
+        assertThat(jobs.get("anonymous", shortJob).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(jobs.get("anonymous", longJob).state()).isEqualTo(JobState.CANCELLED);
+        assertThat(jobs.get("anonymous", longJob).error().type()).isEqualTo("ServiceStopped");
     }
 }
