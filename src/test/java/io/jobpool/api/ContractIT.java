@@ -476,6 +476,8 @@ class ContractIT extends ServerTest {
                 }
             }
         }
+        // 401 needs API keys, which this server runs without (open on loopback): SecurityIT covers it
+        missingAnswers.removeIf(answer -> answer.endsWith(" 401"));
         assertThat(missingAnswers).as("documented answers never provoked (seen: %s)", exercised).isSubsetOf(NOT_EXERCISED);
     }
 
