@@ -64,6 +64,17 @@ public final class BodySizeLimitFilter extends OncePerRequestFilter {
         }
     }
 
+    /**
+     * The byte 0xFF never occurs in UTF-8, but Jackson's property-name cache pads short names with 0xFF
+     * bytes, so {@code "inpu\xFFts"} would be taken for {@code "inputs"} once that name is cached: such a
+     * body is refused here, before it reaches the parser.
+     */
+    static final class InvalidUtf8Exception extends java.io.IOException {
+        InvalidUtf8Exception() {
+            super("the body is not valid UTF-8: it contains the byte 0xFF", null);
+        }
+    }
+
     private static final class LimitedStream extends ServletInputStream {
 
         private final ServletInputStream in;
@@ -80,6 +91,9 @@ public final class BodySizeLimitFilter extends OncePerRequestFilter {
             int b = in.read();
             if (b >= 0) {
                 count(1);
+                if (b == 0xFF) {
+                    throw new InvalidUtf8Exception();
+                }
             }
             return b;
         }
@@ -89,6 +103,11 @@ public final class BodySizeLimitFilter extends OncePerRequestFilter {
             int n = in.read(buffer, offset, length);
             if (n > 0) {
                 count(n);
+                for (int i = offset; i < offset + n; i++) {
+                    if (buffer[i] == (byte) 0xFF) {
+                        throw new InvalidUtf8Exception();
+                    }
+                }
             }
             return n;
         }

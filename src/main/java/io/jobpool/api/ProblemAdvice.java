@@ -35,6 +35,22 @@ class ProblemAdvice {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
 
+    /**
+     * Integer query parameters are plain decimal numbers. Spring's default editor also reads hex and
+     * octal ({@code offset=0x10} would be 16, {@code 010} 8) and is the fallback when a converter fails,
+     * so a strict editor is registered: anything else is a 400 naming the parameter.
+     */
+    @org.springframework.web.bind.annotation.InitBinder
+    void decimalIntegers(org.springframework.web.bind.WebDataBinder binder) {
+        binder.registerCustomEditor(Integer.class, new java.beans.PropertyEditorSupport() {
+            @Override
+            public void setAsText(String text) {
+                String value = text == null ? "" : text.strip();
+                setValue(value.isEmpty() ? null : Integer.valueOf(value));
+            }
+        });
+    }
+
     @ExceptionHandler(JobpoolException.class)
     ResponseEntity<Object> refused(JobpoolException e, HttpServletRequest request) {
         return Problems.response(e.type(), e.getMessage(), request, e.field(), e.retryAfterSeconds());
@@ -46,6 +62,9 @@ class ProblemAdvice {
             if (cause instanceof BodyTooLargeException tooLarge) {
                 return Problems.response(ProblemType.PAYLOAD_TOO_LARGE, tooLarge.getMessage()
                         + " (jobpool.limits.max-body-bytes); split the inputs into several jobs", request, null, null);
+            }
+            if (cause instanceof BodySizeLimitFilter.InvalidUtf8Exception invalid) {
+                return Problems.response(ProblemType.MALFORMED_REQUEST, invalid.getMessage(), request, null, null);
             }
             if (cause instanceof UnrecognizedPropertyException unknown) {
                 String known = unknown.getKnownPropertyIds() == null ? "" : "; known fields: "
@@ -82,6 +101,13 @@ class ProblemAdvice {
         return Problems.response(ProblemType.INVALID_REQUEST, "parameter '" + e.getName() + "' must be "
                 + (e.getRequiredType() == null ? "valid" : describe(e.getRequiredType())) + ", got \"" + e.getValue() + "\"",
                 request, e.getName(), null);
+    }
+
+    /** Tomcat refuses to decode a query parameter whose percent-encoded bytes are not UTF-8 (e.g. {@code %FF}). */
+    @ExceptionHandler(org.apache.tomcat.util.http.InvalidParameterException.class)
+    ResponseEntity<Object> undecodableParameter(RuntimeException e, HttpServletRequest request) {
+        return Problems.response(ProblemType.MALFORMED_REQUEST, "a query parameter cannot be decoded: percent-encoded"
+                + " bytes must be UTF-8", request, null, null);
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)

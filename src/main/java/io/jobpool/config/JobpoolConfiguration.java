@@ -1,6 +1,7 @@
 package io.jobpool.config;
 
 import io.jobpool.api.BodySizeLimitFilter;
+import io.jobpool.api.ProblemErrorReportValve;
 import io.jobpool.api.StreamHub;
 import io.jobpool.execution.Engine;
 import io.jobpool.execution.EngineSettings;
@@ -26,6 +27,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -150,12 +153,21 @@ class JobpoolConfiguration {
         return builder -> builder.withCoercionConfig(LogicalType.Textual, config -> config
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+                // "" or "  " is not a missing number or flag: {"chunkSize": " "} is a wrong type, not the default
+                .withCoercionConfigDefaults(config -> config.setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
+                        .setAcceptBlankAsEmpty(false));
     }
 
     @Bean(destroyMethod = "close")
     StreamHub streamHub(StreamProperties streams, MeterRegistry meters) {
         return new StreamHub(new StreamHub.Settings(streams.pumpThreads(), streams.heartbeat(), streams.minEventInterval()), meters);
+    }
+
+    /** Requests Tomcat refuses before the API sees them are answered as problems too, not HTML pages. */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReports() {
+        return factory -> factory.addContextCustomizers(ProblemErrorReportValve::install);
     }
 
     @Bean
