@@ -45,6 +45,19 @@ class ArchitectureTest {
     }
 
     @Test
+    void javaClientStandsAlone() {
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses()
+                .that().resideInAPackage("io.jobpool.client..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("io.jobpool.client..", "java..",
+                        "tools.jackson..", "com.fasterxml.jackson.annotation..")
+                .check(CLASSES);
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses()
+                .that().resideOutsideOfPackage("io.jobpool.client..")
+                .should().dependOnClassesThat().resideInAPackage("io.jobpool.client..")
+                .check(CLASSES);
+    }
+
+    @Test
     void noPackageCycles() {
         slices().matching("io.jobpool.(*)..").should().beFreeOfCycles().check(CLASSES);
     }
