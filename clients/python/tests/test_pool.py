@@ -1,0 +1,350 @@
+"""The jobpool Python client against a real jobpool service.
+
+Run:  JOBPOOL_URL=http://127.0.0.1:8080 PYTHONPATH=clients/python \\
+        python3 -m unittest discover -s clients/python/tests -v
+(``./mvnw verify`` does this from PythonClientIT, against its own test server.)
+Standard library only; every test talks to the service over HTTP, except the API-key test, which
+checks the header on a tiny local stand-in server that answers 401 like a keyed jobpool does.
+"""
+
+import contextlib
+import http.server
+import io
+import json
+import multiprocessing
+import os
+import threading
+import time
+import unittest
+
+import jobpool
+from jobpool import Expression, ItemError, JobError, JobpoolConnectionError, JobpoolError, Pool
+
+URL = os.environ.get("JOBPOOL_URL")
+
+
+def setUpModule():
+    if not URL:
+        raise unittest.SkipTest("JOBPOOL_URL is not set: these tests need a running jobpool service, "
+                                "e.g. JOBPOOL_URL=http://127.0.0.1:8080 (./mvnw verify sets it)")
+
+
+TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"}
+
+
+class Exchanges:
+    """Records the HTTP exchanges of one Pool: (method, path, status)."""
+
+    def __init__(self, pool):
+        self.seen = []
+        transport = pool._http
+        send = transport._send
+
+        def recording_send(method, path, body, headers, timeout):
+            response = send(method, path, body, headers, timeout)
+            self.seen.append((method, path, response.status))
+            return response
+
+        transport._send = recording_send
+
+    def count(self, method, suffix, status=None):
+        return sum(1 for m, p, s in self.seen
+                   if m == method and p.split("?")[0].endswith(suffix) and (status is None or s == status))
+
+    def paths(self, fragment):
+        return [p for _, p, _ in self.seen if fragment in p]
+
+
+class PoolTest(unittest.TestCase):
+
+    def setUp(self):
+        self.pool = Pool(URL, timeout=30)
+
+    def tearDown(self):
+        self.pool.terminate()
+
+    # -- map ---------------------------------------------------------------------------------------
+
+    def test_map_returns_results_in_input_order(self):
+        self.assertEqual(self.pool.map("square", [1, 2, 3, 9223372036854775807]),
+                         [1, 4, 9, 85070591730234615847396907784232501249])
+
+    def test_map_takes_any_iterable_and_an_empty_one(self):
+        self.assertEqual(self.pool.map("square", (x for x in range(5))), [0, 1, 4, 9, 16])
+        self.assertEqual(self.pool.map("square", []), [])
+
+    def test_map_with_chunksize_and_params(self):
+        digests = self.pool.map("sha256", ["a", "b"], 1, params={"rounds": 2})
+        self.assertEqual(len(digests), 2)
+        self.assertNotEqual(digests[0], digests[1])
+
+    # -- imap / imap_unordered ---------------------------------------------------------------------
+
+    def test_imap_yields_in_input_order(self):
+        self.assertEqual(list(self.pool.imap("sleep", [300, 10, 10, 10], chunksize=1)), [300, 10, 10, 10])
+        self.assertEqual(list(self.pool.imap("square", range(3), indexed=True)), [(0, 0), (1, 1), (2, 4)])
+
+    def test_imap_yields_results_while_the_job_runs(self):
+        results = self.pool.imap("sleep", [10, 1500], chunksize=1)
+        self.assertEqual(results.next(timeout=10), 10)
+        self.assertNotIn(self.pool.job(results.job_id)["state"], TERMINAL)
+        self.assertEqual(list(results), [1500])
+
+    def test_imap_unordered_yields_in_completion_order(self):
+        pairs = list(self.pool.imap_unordered("sleep", [800, 10, 10, 10], chunksize=1, indexed=True))
+        self.assertNotEqual(pairs[0][0], 0, "the 800 ms item should not come first: %s" % pairs)
+        self.assertEqual(pairs[-1], (0, 800))
+        self.assertEqual(sorted(pairs), [(0, 800), (1, 10), (2, 10), (3, 10)])
+        values = list(self.pool.imap_unordered("sleep", [800, 10, 10, 10], chunksize=1))
+        self.assertNotEqual(values[0], 800)
+        self.assertEqual(sorted(values), [10, 10, 10, 800])
+
+    def test_imap_next_times_out_like_multiprocessing(self):
+        results = self.pool.imap("sleep", [2000], chunksize=1)
+        with self.assertRaises(multiprocessing.TimeoutError):
+            results.next(timeout=0.05)
+        results.close()  # cancels the job
+        self.assertEqual(self._await_state(results.job_id), "CANCELLED")
+
+    def test_stream_resumes_from_the_items_received_after_a_silent_connection(self):
+        pool = Pool(URL, timeout=1.0)  # a read silent for 1 s drops the connection and reconnects
+        exchanges = Exchanges(pool)
+        self.assertEqual(list(pool.imap("sleep", [10, 2500, 10], chunksize=1)), [10, 2500, 10])
+        resumed = exchanges.paths("/results/stream?from=1")
+        self.assertTrue(resumed, "expected a reconnect with from=1: %s" % exchanges.seen)
+
+    # -- starmap, apply ----------------------------------------------------------------------------
+
+    def test_starmap_spreads_argument_tuples(self):
+        self.assertEqual(self.pool.starmap(pow, [(2, 10), (3, 3), (10, 20)]), [1024, 27, 10 ** 20])
+        self.assertEqual(self.pool.starmap("pow", [[2, 0]]), [1])
+        self.assertEqual(self.pool.apply(pow, (2, 10)), 1024)
+        self.assertEqual(self.pool.apply_async("pow", (3, 2)).get(30), 9)
+
+    # -- map_async ---------------------------------------------------------------------------------
+
+    def test_map_async_result_is_ready_when_the_job_is_done(self):
+        called = []
+        result = self.pool.map_async("sleep", [400, 400], 1, callback=called.append)
+        self.assertFalse(result.ready())
+        with self.assertRaises(ValueError):
+            result.successful()
+        with self.assertRaises(jobpool.TimeoutError):
+            result.get(timeout=0.01)
+        self.assertEqual(result.get(timeout=30), [400, 400])
+        self.assertTrue(result.ready())
+        self.assertTrue(result.successful())
+        result.wait(0)
+        self.assertEqual(result.status()["state"], "SUCCEEDED")
+        self._await(lambda: called == [[400, 400]])
+
+    def test_starmap_async(self):
+        self.assertEqual(self.pool.starmap_async(pow, [(2, 3)]).get(30), [8])
+
+    # -- errors ------------------------------------------------------------------------------------
+
+    def test_failed_item_raises_with_remote_index_type_and_message(self):
+        with self.assertRaises(JobError) as raised:
+            self.pool.map("fail", range(10), params={"on": [3]})
+        error = raised.exception
+        self.assertEqual((error.state, error.index, error.type), ("FAILED", 3, "InjectedFailure"))
+        self.assertIn("params.on", error.message)
+        self.assertIn("item 3", str(error))
+
+    def test_failed_item_raises_from_imap_and_map_async(self):
+        results = self.pool.imap("fail", range(6), chunksize=1, params={"on": [3]})
+        seen = []
+        with self.assertRaises(JobError) as raised:
+            for value in results:
+                seen.append(value)
+        self.assertEqual(raised.exception.index, 3)
+        self.assertLessEqual(len(seen), 3)
+        self.assertEqual(seen, list(range(len(seen))))  # never past the failure, never with a hole
+
+        failing = self.pool.map_async("fail", [0, 1], params={"on": [1]})
+        with self.assertRaises(JobError):
+            failing.get(30)
+        self.assertFalse(failing.successful())
+
+    def test_on_error_continue_returns_item_errors_in_place(self):
+        results = self.pool.map("fail", range(6), params={"on": [1, 4]}, on_error="continue")
+        self.assertEqual([r for r in results if not isinstance(r, ItemError)], [0, 2, 3, 5])
+        self.assertIsInstance(results[1], ItemError)
+        self.assertIsInstance(results[1], Exception)
+        self.assertEqual((results[4].index, results[4].type), (4, "InjectedFailure"))
+
+        async_result = self.pool.map_async("fail", range(3), params={"on": [2]}, on_error="continue")
+        self.assertEqual(async_result.get(30)[:2], [0, 1])
+        self.assertTrue(async_result.successful())
+        self.assertEqual([e.index for e in async_result.errors], [2])
+
+        streamed = list(self.pool.imap_unordered("fail", range(4), params={"on": [0]}, on_error="continue"))
+        self.assertEqual(sum(isinstance(r, ItemError) for r in streamed), 1)
+
+    def test_service_errors_are_jobpool_errors(self):
+        with self.assertRaises(JobpoolError) as unknown:
+            self.pool.map("no-such-function", [1])
+        self.assertEqual((unknown.exception.status, unknown.exception.slug), (422, "unknown-function"))
+        self.assertEqual(unknown.exception.type, "urn:jobpool:problem:unknown-function")
+        self.assertEqual(unknown.exception.field, "function")
+        with self.assertRaises(JobpoolError) as missing:
+            self.pool.job("AAAAAAAAAAAAAAAAAAAAAA")
+        self.assertEqual((missing.exception.status, missing.exception.slug), (404, "job-not-found"))
+        with self.assertRaises(JobpoolError) as params:
+            self.pool.map("sha256", ["a"], params={"rounds": "many"})
+        self.assertEqual(params.exception.status, 422)
+
+    def test_wrong_url_surfaces_as_jobpool_error(self):
+        with self.assertRaises(JobpoolError) as wrong_path:
+            Pool(URL.rstrip("/") + "/not-jobpool").map("square", [1])
+        self.assertEqual(wrong_path.exception.status, 404)
+        with self.assertRaises(JobpoolConnectionError) as refused:
+            Pool("http://127.0.0.1:9", timeout=2).map("square", [1])
+        self.assertIsNone(refused.exception.status)
+
+    def test_api_key_is_sent_as_bearer_and_401_surfaces(self):
+        with unauthorized_server() as (url, seen):
+            with self.assertRaises(JobpoolError) as raised:
+                Pool(url, api_key="team-a-key-0123456789").map("square", [1])
+        self.assertEqual(seen, ["Bearer team-a-key-0123456789"])
+        self.assertEqual((raised.exception.status, raised.exception.slug), (401, "unauthorized"))
+        self.assertIn("missing or unknown", raised.exception.detail)
+
+    # -- cancel, terminate, context manager --------------------------------------------------------
+
+    def test_cancel_ends_the_job(self):
+        result = self.pool.map_async("sleep", [3000] * 8, 1)
+        self.assertTrue(result.cancel())
+        with self.assertRaises(JobError) as raised:
+            result.get(30)
+        self.assertEqual(raised.exception.state, "CANCELLED")
+        self.assertFalse(result.successful())
+        self.assertFalse(result.cancel())  # already ended: 409, reported as False
+
+    def test_with_block_terminates_unfinished_jobs_like_multiprocessing(self):
+        with Pool(URL) as pool:
+            left_running = pool.map_async("sleep", [3000] * 4, 1)
+            finished = pool.map_async("square", [2])
+            self.assertEqual(finished.get(30), [4])
+        self.assertEqual(self._await_state(left_running.job_id), "CANCELLED")
+        self.assertEqual(self.pool.job(finished.job_id)["state"], "SUCCEEDED")
+        with self.assertRaises(ValueError):
+            pool.map("square", [1])
+
+    def test_close_then_join_waits_for_the_jobs(self):
+        pool = Pool(URL)
+        result = pool.map_async("sleep", [300], 1)
+        pool.close()
+        with self.assertRaises(ValueError):
+            pool.map("square", [1])
+        pool.join()
+        self.assertTrue(result.ready())
+        self.assertEqual(result.get(0), [300])
+
+    # -- progress ----------------------------------------------------------------------------------
+
+    def test_progress_prints_done_lines_from_events(self):
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            self.assertEqual(self.pool.map("sleep", [200, 200, 200, 200], 1, progress=True), [200] * 4)
+        output = stderr.getvalue()
+        self.assertIn("done 4/4\r", output)
+        self.assertTrue(output.startswith("done "), output)
+
+        into = io.StringIO()
+        self.assertEqual(list(self.pool.imap("square", [1, 2], progress=into)), [1, 4])
+        self.assertIn("done 2/2", into.getvalue())
+
+    # -- CEL ---------------------------------------------------------------------------------------
+
+    def test_expression_instead_of_a_function(self):
+        self.assertEqual(self.pool.map(None, [1, 2, 3000000000], expression="x * x + params.k", params={"k": 1}),
+                         [2, 5, 9000000000000000001])
+        self.assertEqual(self.pool.map(Expression("{'name': x.name, 'adult': x.age >= 18}"),
+                                       [{"name": "ada", "age": 36}]), [{"name": "ada", "adult": True}])
+        with self.assertRaises(JobpoolError) as raised:
+            self.pool.map(None, [1], expression="x +")
+        self.assertEqual((raised.exception.status, raised.exception.slug), (422, "invalid-expression"))
+
+    # -- large inputs ------------------------------------------------------------------------------
+
+    def test_large_input_goes_through_an_open_job_in_batches(self):
+        pool = Pool(URL, batch_threshold=1000, batch_size=20_000)
+        exchanges = Exchanges(pool)
+        started = time.monotonic()
+        results = pool.map("square", range(120_000))
+        took = time.monotonic() - started
+        self.assertEqual(len(results), 120_000)
+        self.assertEqual(results[:3] + results[-1:], [0, 1, 4, 119_999 ** 2])
+        self.assertEqual(exchanges.count("POST", "/inputs", 200), 6)
+        self.assertEqual(exchanges.count("POST", "/close", 200), 1)
+        print("\n    120,000 items through an open job in %.2f s" % took, end=" ")
+
+    def test_small_input_is_one_body(self):
+        exchanges = Exchanges(self.pool)
+        self.pool.map("square", range(100))
+        self.assertEqual(exchanges.count("POST", "/v1/jobs", 202), 1)
+        self.assertEqual(exchanges.count("POST", "/inputs"), 0)
+
+    def test_batches_wait_out_429_from_max_pending(self):
+        pool = Pool(URL, batch_threshold=10, batch_size=50, max_pending=60)
+        exchanges = Exchanges(pool)
+        self.assertEqual(pool.map("sleep", [20] * 120, 1), [20] * 120)
+        self.assertEqual(exchanges.count("POST", "/inputs", 200), 3)
+        self.assertGreaterEqual(exchanges.count("POST", "/inputs", 429), 1, exchanges.seen)
+
+    def test_a_generator_feeds_imap_lazily(self):
+        pool = Pool(URL, batch_threshold=5, batch_size=5)
+        self.assertEqual(list(pool.imap("square", (i for i in range(23)))), [i * i for i in range(23)])
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def test_pool_and_function_information(self):
+        self.assertGreaterEqual(self.pool.status()["workers"], 1)
+        self.assertIn("pow", {f["name"] for f in self.pool.functions()})
+
+    def _await(self, condition, within=10.0):
+        deadline = time.monotonic() + within
+        while not condition():
+            if time.monotonic() > deadline:
+                self.fail("condition not met within %s s" % within)
+            time.sleep(0.02)
+
+    def _await_state(self, job_id, within=10.0):
+        self._await(lambda: self.pool.job(job_id)["state"] in TERMINAL, within)
+        return self.pool.job(job_id)["state"]
+
+
+@contextlib.contextmanager
+def unauthorized_server():
+    """A stand-in that answers every request as a jobpool with API keys does without a valid one."""
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen.append(self.headers.get("Authorization"))
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = json.dumps({"type": "urn:jobpool:problem:unauthorized", "title": "Unauthorized", "status": 401,
+                               "detail": "missing or unknown API key", "instance": self.path}).encode()
+            self.send_response(401)
+            self.send_header("Content-Type", "application/problem+json")
+            self.send_header("WWW-Authenticate", 'Bearer realm="jobpool"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield "http://127.0.0.1:%d" % server.server_address[1], seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+if __name__ == "__main__":
+    unittest.main()
