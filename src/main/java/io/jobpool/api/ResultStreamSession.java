@@ -1,5 +1,6 @@
 package io.jobpool.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.jobpool.job.ItemError;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobState;
@@ -102,7 +103,7 @@ final class ResultStreamSession extends StreamSession {
         void end(JobState state) {
             Progress progress = job.progress();
             buffer.writeBytes(mapper.writeValueAsBytes(new EndLine(true, state.name(), progress.total(),
-                    progress.completed(), progress.failed())));
+                    progress.completed(), progress.failed(), JobStatusBody.ErrorBody.of(job.error()))));
             buffer.write('\n');
         }
     }
@@ -113,7 +114,8 @@ final class ResultStreamSession extends StreamSession {
         }
     }
 
-    /** The last line: the job's final state and counts. */
-    record EndLine(boolean end, String state, long total, long completed, long failed) {
+    /** The last line: the job's final state and counts, and why it did not succeed (only when it did not). */
+    record EndLine(boolean end, String state, long total, long completed, long failed,
+                   @JsonInclude(JsonInclude.Include.NON_NULL) JobStatusBody.ErrorBody error) {
     }
 }

@@ -24,6 +24,7 @@ import io.jobpool.security.AnonymousAccessGuard;
 import io.jobpool.security.ApiKeyFilter;
 import io.jobpool.security.ApiKeys;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -162,6 +163,12 @@ class JobpoolConfiguration {
     @Bean(destroyMethod = "close")
     StreamHub streamHub(StreamProperties streams, MeterRegistry meters) {
         return new StreamHub(new StreamHub.Settings(streams.pumpThreads(), streams.heartbeat(), streams.minEventInterval()), meters);
+    }
+
+    /** Help text for the framework meters that have none (see {@link FrameworkMeterDescriptions}). */
+    @Bean
+    MeterFilter frameworkMeterDescriptions() {
+        return new FrameworkMeterDescriptions();
     }
 
     /** Requests Tomcat refuses before the API sees them are answered as problems too, not HTML pages. */

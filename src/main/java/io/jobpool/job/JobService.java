@@ -11,6 +11,7 @@ import io.jobpool.function.spi.JobFunction;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.time.Clock;
@@ -52,7 +53,7 @@ public final class JobService {
         this.admission = admission;
         this.quotas = quotas;
         this.settings = settings;
-        this.metrics = new JobMetrics(meters);
+        this.metrics = new JobMetrics(meters, registry, admission);
         this.encoder = new ResultEncoder(mapper);
         this.clock = clock;
     }
@@ -108,6 +109,9 @@ public final class JobService {
             admission.admit(spec.size(), engine.queuedItems(), engine.itemsPerSecond());
             checkQuota(tenant, spec.size(), spec.open());
             job = new Job(JobId.random(), tenant, spec, function.name(), maxPending, clock, encoder, this::ended);
+            // logged before the start, so that a job's "submitted" line always precedes its "ended" line
+            lifecycle(job, "submitted").addKeyValue("function", function.name()).addKeyValue("items", spec.size())
+                    .log("Job {} submitted: tenant={} function={} items={}", job.id(), tenant, function.name(), spec.size());
             MapTask task = new MapTask(function, spec.params(), job.inputs(), spec.chunkSize(),
                     spec.onError() == OnError.FAIL, spec.retries(), spec.priority(), spec.timeout(), job.id().value(),
                     spec.open(), tenant);
@@ -122,8 +126,7 @@ public final class JobService {
             // it ended before it was registered, so its end could not count it against the budget
             enforceResultsBudget();
         }
-        metrics.submitted(function.name());
-        log.info("Job {} submitted: tenant={} function={} items={}", job.id(), tenant, function.name(), spec.size());
+        metrics.submitted(function.name(), tenant);
         return new Submission(job, false);
     }
 
@@ -196,6 +199,7 @@ public final class JobService {
     /** Cancels a job that has not ended; a job that has ended is a conflict. */
     public Job cancel(String tenant, String id) {
         Job job = get(tenant, id);
+        lifecycle(job, "cancel-requested").log("Job {} cancel requested: tenant={}", job.id(), tenant);
         if (!job.cancel() && job.state().isTerminal()) {
             throw new JobpoolException(ProblemType.JOB_STATE_CONFLICT, "job " + id + " has already ended as "
                     + job.state() + "; only queued or running jobs can be cancelled", null, null);
@@ -233,7 +237,7 @@ public final class JobService {
     public Job close(String tenant, String id) {
         Job job = get(tenant, id);
         job.closeInputs();
-        log.info("Job {} closed: no more inputs", job.id());
+        lifecycle(job, "closed").log("Job {} closed: no more inputs", job.id());
         return job;
     }
 
@@ -245,8 +249,11 @@ public final class JobService {
 
     private void ended(Job job) {
         metrics.ended(job);
-        log.info("Job {} ended: state={} completed={} failed={}", job.id(), job.state(),
-                job.progress().completed(), job.progress().failed());
+        Progress progress = job.progress();
+        lifecycle(job, "ended").addKeyValue("state", job.state().name()).addKeyValue("completed", progress.completed())
+                .addKeyValue("failed", progress.failed())
+                .log("Job {} ended: state={} completed={} failed={}", job.id(), job.state(), progress.completed(),
+                        progress.failed());
         enforceResultsBudget();
     }
 
@@ -262,8 +269,9 @@ public final class JobService {
         for (Job job : registry.all()) {
             if (job.state().isTerminal() && job.finishedAt().isBefore(cutoff)) {
                 registry.remove(job.id());
+                lifecycle(log.atDebug(), job, "removed").log("Job {} removed: its retention ended", job.id());
             } else if (job.state() == JobState.OPEN && job.lastInputAt().isBefore(idleCutoff) && job.expire()) {
-                log.info("Job {} expired: no input for {}", job.id(), settings.openIdleTimeout());
+                lifecycle(job, "expired").log("Job {} expired: no input for {}", job.id(), settings.openIdleTimeout());
             }
         }
     }
@@ -282,8 +290,23 @@ public final class JobService {
             }
             registry.remove(job.id());
             total -= job.results().bytes();
-            log.info("Job {} evicted: retained results over the budget of {} bytes", job.id(), settings.resultsMaxBytes());
+            lifecycle(job, "evicted").log("Job {} evicted: retained results over the budget of {} bytes", job.id(),
+                    settings.resultsMaxBytes());
         }
+    }
+
+    /**
+     * An info line about a job's life, carrying {@code jobId}, {@code tenant} and {@code jobEvent} as
+     * key-value pairs, which structured logging ({@code logging.structured.format.console}) turns into
+     * JSON fields. Never add request bodies, inputs, results, error messages or keys to these lines:
+     * item error messages may quote inputs.
+     */
+    private static LoggingEventBuilder lifecycle(Job job, String event) {
+        return lifecycle(log.atInfo(), job, event);
+    }
+
+    private static LoggingEventBuilder lifecycle(LoggingEventBuilder line, Job job, String event) {
+        return line.addKeyValue("jobId", job.id().value()).addKeyValue("tenant", job.tenant()).addKeyValue("jobEvent", event);
     }
 
     /** New submissions are refused from now on; jobs already accepted go on. */

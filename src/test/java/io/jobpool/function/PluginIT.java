@@ -44,7 +44,7 @@ class PluginIT extends ServerTest {
     @Test
     void pluginRunsJobsWithItsStateBuiltAtMostOncePerWorker() {
         int workers = http.get("/v1/pool").json().get("workers").asInt();
-        double createdBefore = metric("jobpool.function.states.created", "function:prime-lookup");
+        double createdBefore = metric("jobpool.function.states.initialized", "function:prime-lookup");
         double closedBefore = metric("jobpool.function.states.closed", "function:prime-lookup");
         List<Integer> inputs = IntStream.range(0, 10_000).boxed().toList();
 
@@ -57,7 +57,7 @@ class PluginIT extends ServerTest {
             primes += value.asBoolean() ? 1 : 0;
         }
         assertThat(primes).isEqualTo(1229); // primes below 10,000
-        double created = metric("jobpool.function.states.created", "function:prime-lookup") - createdBefore;
+        double created = metric("jobpool.function.states.initialized", "function:prime-lookup") - createdBefore;
         assertThat(created).isBetween(1.0, (double) workers);
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThat(metric("jobpool.function.states.closed", "function:prime-lookup") - closedBefore).isEqualTo(created));

@@ -110,7 +110,7 @@ class JobLifecycleIT extends ServerTest {
     @Test
     void perWorkerStateIsCreatedAtMostOncePerWorkerAndClosed() {
         int workers = http.get("/v1/pool").json().get("workers").asInt();
-        double createdBefore = metric("jobpool.function.states.created", "function:sha256");
+        double createdBefore = metric("jobpool.function.states.initialized", "function:sha256");
         double closedBefore = metric("jobpool.function.states.closed", "function:sha256");
         List<String> inputs = range(10_000).stream().map(i -> "item-" + i).toList();
 
@@ -118,7 +118,7 @@ class JobLifecycleIT extends ServerTest {
                 "inputs", inputs)).json();
 
         assertThat(result.get("state").asString()).isEqualTo("SUCCEEDED");
-        double created = metric("jobpool.function.states.created", "function:sha256") - createdBefore;
+        double created = metric("jobpool.function.states.initialized", "function:sha256") - createdBefore;
         assertThat(created).isBetween(1.0, (double) workers);
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThat(metric("jobpool.function.states.closed", "function:sha256") - closedBefore).isEqualTo(created));

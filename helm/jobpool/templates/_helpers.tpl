@@ -1,0 +1,99 @@
+{{/* Chart name, at most 63 characters. */}}
+{{- define "jobpool.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Fully qualified app name: release-chart unless the release name already contains the chart name. */}}
+{{- define "jobpool.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "jobpool.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "jobpool.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "jobpool.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "jobpool.labels" -}}
+helm.sh/chart: {{ include "jobpool.chart" . }}
+{{ include "jobpool.selectorLabels" . }}
+app.kubernetes.io/version: {{ (.Values.image.tag | default .Chart.AppVersion) | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "jobpool.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "jobpool.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "jobpool.image" -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion | toString) }}
+{{- end }}
+
+{{/* The Secret holding the API keys file: the existing one, or the chart's own. Empty if neither. */}}
+{{- define "jobpool.keysSecretName" -}}
+{{- if .Values.security.existingSecret }}
+{{- .Values.security.existingSecret }}
+{{- else if .Values.security.apiKeys }}
+{{- printf "%s-api-keys" (include "jobpool.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/* The key of that Secret holding the key:tenant file; also the file's name in the pod. */}}
+{{- define "jobpool.keysFileKey" -}}
+{{- .Values.security.existingSecretKey | default "api-keys" }}
+{{- end }}
+
+{{/*
+Refuses to render an open service: the pod listens on 0.0.0.0, where the service itself refuses to start
+without keys unless allow-anonymous is set. Fail here, with the fix, rather than in a crash loop.
+*/}}
+{{- define "jobpool.validate" -}}
+{{- $sec := .Values.security }}
+{{- if and (not $sec.apiKeys) (not $sec.existingSecret) (not $sec.allowAnonymous) }}
+{{- fail "jobpool: no API keys. Set security.apiKeys (key:tenant pairs), or security.existingSecret (a Secret with a key:tenant file), or security.allowAnonymous=true to run open on purpose." }}
+{{- end }}
+{{- range $i, $entry := $sec.apiKeys }}
+{{- if not (regexMatch "^[^:\\s]{16,}:[A-Za-z0-9._-]{1,64}$" (toString $entry)) }}
+{{- fail (printf "jobpool: security.apiKeys[%d] is not a key:tenant pair (key at least 16 characters, tenant 1-64 of A-Z a-z 0-9 . _ -)" $i) }}
+{{- end }}
+{{- end }}
+{{- if hasKey .Values.jobpool "security" }}
+{{- fail "jobpool: do not set jobpool.security.* (it would land in the ConfigMap); use the chart's security.* values." }}
+{{- end }}
+{{- if hasKey .Values.jobpool "plugins" }}
+{{- fail "jobpool: set plugins.dir and plugins.volume instead of jobpool.plugins.*" }}
+{{- end }}
+{{- if and .Values.plugins.dir (not .Values.plugins.volume) }}
+{{- fail "jobpool: plugins.dir needs plugins.volume (the volume the plugin jars come from)" }}
+{{- end }}
+{{- if and .Values.serviceMonitor.enabled (not $sec.metricsOpen) (not .Values.serviceMonitor.bearerTokenSecret) }}
+{{- fail "jobpool: serviceMonitor.enabled needs security.metricsOpen=true or serviceMonitor.bearerTokenSecret (name, key of a Secret holding an API key): /actuator/prometheus requires a key otherwise." }}
+{{- end }}
+{{- end }}
+
+{{/* application.yaml for the ConfigMap: server port, the jobpool.* values, non-secret security flags. */}}
+{{- define "jobpool.applicationYaml" -}}
+{{- $jobpool := deepCopy .Values.jobpool }}
+{{- $_ := set $jobpool "security" (dict "allow-anonymous" .Values.security.allowAnonymous "metrics-open" .Values.security.metricsOpen) }}
+{{- if .Values.plugins.dir }}
+{{- $_ := set $jobpool "plugins" (dict "dir" .Values.plugins.dir) }}
+{{- end }}
+{{- $doc := dict "server" (dict "port" (int .Values.containerPort) "address" "0.0.0.0") "jobpool" $jobpool }}
+{{- toYaml $doc }}
+{{- end }}

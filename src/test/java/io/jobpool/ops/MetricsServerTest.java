@@ -1,0 +1,73 @@
+package io.jobpool.ops;
+
+import io.jobpool.support.Http;
+import io.jobpool.support.ServerTest;
+import org.junit.jupiter.api.BeforeEach;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A real server that has done a bit of everything, so that every jobpool meter exists: jobs that
+ * succeed, fail, are retried, are cancelled and are refused; CPU and I/O functions; CEL expressions
+ * that evaluate, fail and do not compile.
+ */
+abstract class MetricsServerTest extends ServerTest {
+
+    /** Prometheus' text format, the one promtool and most scrapers read. */
+    private static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
+
+    /** Test classes that have run the jobs already: once per class is enough, meters outlive jobs. */
+    private static final Set<Class<?>> WARMED = ConcurrentHashMap.newKeySet();
+
+    @BeforeEach
+    void runEveryKindOfJob() {
+        if (!WARMED.add(getClass())) {
+            return;
+        }
+        assertThat(http.post("/v1/map", Map.of("function", "square", "inputs", range(100))).status()).isEqualTo(200);
+        assertThat(http.post("/v1/map", Map.of("function", "sleep", "inputs", List.of(1, 1))).status()).isEqualTo(200);
+        assertThat(http.post("/v1/map", Map.of("function", "fail", "params", Map.of("on", List.of(3), "attempts", 1),
+                "retries", 1, "inputs", range(5))).status()).isEqualTo(200);
+        assertThat(http.post("/v1/map", Map.of("function", "fail", "params", Map.of("on", List.of(2)),
+                "inputs", range(5))).json().get("state").asString()).isEqualTo("FAILED");
+        assertThat(http.post("/v1/map", Map.of("expression", "10 / x", "onError", "continue",
+                "inputs", List.of(1, 0))).json().get("failed").asInt()).isEqualTo(1);
+        assertThat(http.post("/v1/map", Map.of("expression", "x +", "inputs", List.of(1))).status()).isEqualTo(422);
+        assertThat(http.post("/v1/jobs", Map.of("function", "no-such-function", "inputs", List.of(1))).status()).isEqualTo(422);
+
+        String slow = submit(Map.of("function", "sleep", "inputs", List.of(60_000)));
+        assertThat(http.delete("/v1/jobs/" + slow).status()).isEqualTo(200);
+        assertThat(awaitEnd(slow, Duration.ofSeconds(10)).get("state").asString()).isEqualTo("CANCELLED");
+    }
+
+    /** {@code /actuator/prometheus} in the text format. */
+    protected String exposition() {
+        Http.Reply reply = http.send("GET", "/actuator/prometheus", null, null, Map.of("Accept", TEXT_FORMAT));
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        assertThat(reply.contentType()).startsWith("text/plain");
+        return reply.body();
+    }
+
+    /** The names of the samples of an exposition, e.g. {@code jobpool_item_duration_seconds_bucket}. */
+    protected static Set<String> sampleNames(String exposition) {
+        Set<String> names = new TreeSet<>();
+        for (String line : exposition.split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            int end = 0;
+            while (end < line.length() && line.charAt(end) != '{' && line.charAt(end) != ' ') {
+                end++;
+            }
+            names.add(line.substring(0, end));
+        }
+        return names;
+    }
+}
