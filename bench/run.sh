@@ -78,12 +78,12 @@ if [[ $BUILD -eq 1 ]]; then
   (cd "$ROOT" && ./mvnw -q -DskipTests package)
 fi
 
-# the runnable jar: target/jobpool-*.jar, not the plain/sources/javadoc/tests/jmh ones; newest wins
+# the runnable jar: target/jobpool-*.jar, not the spi/plain/sources/javadoc/tests/jmh ones; newest wins
 JAR=""
 for f in "$ROOT"/target/jobpool-*.jar; do
   [[ -f "$f" ]] || continue
   case "$(basename "$f")" in
-    *-plain.jar|*-sources.jar|*-javadoc.jar|*-tests.jar|*-jmh.jar|*-benchmarks.jar) continue ;;
+    *-spi.jar|*-plain.jar|*-sources.jar|*-javadoc.jar|*-tests.jar|*-jmh.jar|*-benchmarks.jar) continue ;;
   esac
   if [[ -z "$JAR" || "$f" -nt "$JAR" ]]; then JAR="$f"; fi
 done

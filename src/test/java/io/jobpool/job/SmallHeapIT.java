@@ -56,7 +56,7 @@ class SmallHeapIT {
 
     private static Path packagedJar() throws IOException {
         try (var files = Files.list(Path.of("target"))) {
-            return files.filter(p -> p.getFileName().toString().matches("jobpool-.*\\.jar")).findFirst()
+            return files.filter(p -> p.getFileName().toString().matches("jobpool-[^-]+(-SNAPSHOT)?\\.jar")).findFirst()
                     .orElseThrow(() -> new IllegalStateException("run after 'package': no target/jobpool-*.jar"));
         }
     }
