@@ -412,6 +412,22 @@ class _Job:
         self._progress.start()
 
     def _print_progress(self, out):
+        ended_line = []
+        try:
+            self._follow_progress(out, ended_line)
+        finally:
+            if not ended_line and self.ended.is_set():
+                # the event stream dropped before its end event (a proxy, a restart): the job has ended,
+                # so its final counts are one status request away
+                try:
+                    status = self.status()
+                    stream = sys.stderr if out is True else out
+                    stream.write("done %d/%d\r\n" % (status.get("completed", 0), status.get("total", 0)))
+                    stream.flush()
+                except (JobpoolError,) + CONNECTION_ERRORS:
+                    pass
+
+    def _follow_progress(self, out, ended_line):
         shown = None
         last_id = None
         failures = 0
@@ -447,6 +463,7 @@ class _Job:
                                 shown = counts
                             if event == "end":
                                 write("\n")
+                                ended_line.append(True)
                                 return
                         event, data = None, []
                     elif text.startswith(":"):
