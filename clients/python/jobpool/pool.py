@@ -609,6 +609,9 @@ class IMapIterator:
     def _read(self, order):
         try:
             for line in self._job.lines(order):
+                if line.get("end"):
+                    # settle the job (the progress line ends) before the consumer can see the end
+                    self._job.finish()
                 self._queue.put((line, None))
         except BaseException as e:
             self._queue.put((None, e))
