@@ -1,13 +1,12 @@
 package io.jobpool.job;
 
 import io.jobpool.support.Http;
+import io.jobpool.support.PackagedJar;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,9 +61,9 @@ class OverloadHeapIT {
 
     @Test
     void tenTimesTheAdmissionLimitUnderASmallHeapIsRefusedWith429AndEveryAcceptedJobCompletes() throws Exception {
-        int port = freePort();
+        int port = PackagedJar.freePort();
         Path log = Files.createTempFile("jobpool-overload-heap", ".log");
-        server = new ProcessBuilder(javaBinary(), "-Xmx256m", "-jar", packagedJar().toString(), "--server.port=" + port,
+        server = new ProcessBuilder(PackagedJar.javaBinary(), "-Xmx256m", "-jar", PackagedJar.path().toString(), "--server.port=" + port,
                 "--jobpool.limits.max-queued-items=" + MAX_QUEUED_ITEMS)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         Http http = new Http(port);
@@ -165,20 +164,6 @@ class OverloadHeapIT {
         return http.get("/v1/jobs/" + id).json();
     }
 
-    private static Path packagedJar() throws IOException {
-        try (var files = Files.list(Path.of("target"))) {
-            return files.filter(p -> p.getFileName().toString().matches("jobpool-[^-]+(-SNAPSHOT)?\\.jar")).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("run after 'package': no target/jobpool-*.jar"));
-        }
-    }
 
-    private static String javaBinary() {
-        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,13 +1,12 @@
 package io.jobpool.job;
 
 import io.jobpool.support.Http;
+import io.jobpool.support.PackagedJar;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,9 +34,9 @@ class SmallHeapIT {
 
     @Test
     void millionItemSquareJobWorksUnderHalfAGigabyteOfHeap() throws Exception {
-        int port = freePort();
+        int port = PackagedJar.freePort();
         Path log = Files.createTempFile("jobpool-small-heap", ".log");
-        server = new ProcessBuilder(javaBinary(), "-Xmx512m", "-jar", packagedJar().toString(), "--server.port=" + port)
+        server = new ProcessBuilder(PackagedJar.javaBinary(), "-Xmx512m", "-jar", PackagedJar.path().toString(), "--server.port=" + port)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         Http http = new Http(port);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
@@ -54,22 +53,8 @@ class SmallHeapIT {
         assertThat(body.get("results").get(999_999).asLong()).isEqualTo(999_999L * 999_999L);
     }
 
-    private static Path packagedJar() throws IOException {
-        try (var files = Files.list(Path.of("target"))) {
-            return files.filter(p -> p.getFileName().toString().matches("jobpool-[^-]+(-SNAPSHOT)?\\.jar")).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("run after 'package': no target/jobpool-*.jar"));
-        }
-    }
 
-    private static String javaBinary() {
-        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
     private static String tail(Path log) {
         try {

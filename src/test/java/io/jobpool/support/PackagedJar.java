@@ -1,0 +1,33 @@
+package io.jobpool.support;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Starting the packaged service as an operator would: {@code java <options> -jar target/jobpool-*.jar}. */
+public final class PackagedJar {
+
+    private PackagedJar() {
+    }
+
+    /** The runnable jar of {@code target/} (not the {@code -spi} one); tests using it run after {@code package}. */
+    public static Path path() throws IOException {
+        try (var files = Files.list(Path.of("target"))) {
+            return files.filter(p -> p.getFileName().toString().matches("jobpool-[^-]+(-SNAPSHOT)?\\.jar")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("run after 'package': no target/jobpool-*.jar"));
+        }
+    }
+
+    /** The {@code java} of the JVM running the tests. */
+    public static String javaBinary() {
+        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
