@@ -13,7 +13,8 @@ import java.util.Locale;
 public record JobStatusBody(String id, String state, String function,
                             @JsonInclude(JsonInclude.Include.NON_NULL) String expression, long total, long completed, long failed,
                             double progress, double itemsPerSecond, Double etaSeconds, int priority, String onError,
-                            String createdAt, String startedAt, String finishedAt, ErrorBody error) {
+                            String createdAt, String startedAt, String finishedAt, ErrorBody error, boolean open,
+                            @JsonInclude(JsonInclude.Include.NON_NULL) Integer maxPending) {
 
     /** Why a job did not succeed. */
     public record ErrorBody(String type, String message, Integer index) {
@@ -30,7 +31,7 @@ public record JobStatusBody(String id, String state, String function,
                 progress.completed(), progress.failed(), round(progress.fraction()), round(progress.itemsPerSecond()),
                 ended || job.state() == JobState.OPEN ? null : roundOrNull(progress.etaSeconds()), job.priority(),
                 job.onError().name().toLowerCase(Locale.ROOT), text(job.createdAt()), text(job.startedAt()),
-                text(job.finishedAt()), ErrorBody.of(job.error()));
+                text(job.finishedAt()), ErrorBody.of(job.error()), job.isOpen(), job.isOpen() ? job.maxPending() : null);
     }
 
     private static String text(Instant instant) {

@@ -137,6 +137,11 @@ public final class Job {
         return open;
     }
 
+    /** For an open job: most inputs it holds unprocessed before a batch is refused with 429. */
+    public int maxPending() {
+        return maxPending;
+    }
+
     /** When an open job last got inputs (or was created). */
     Instant lastInputAt() {
         return lastInputAt;

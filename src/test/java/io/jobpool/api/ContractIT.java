@@ -121,7 +121,7 @@ class ContractIT extends ServerTest {
         String status = "{\"id\":\"" + UNKNOWN_ID + "\",\"state\":\"QUEUED\",\"function\":\"square\",\"total\":1,"
                 + "\"completed\":0,\"failed\":0,\"progress\":0.0,\"itemsPerSecond\":0.0,\"etaSeconds\":null,\"priority\":5,"
                 + "\"onError\":\"fail\",\"createdAt\":\"2025-01-01T00:00:00.123456Z\",\"startedAt\":null,\"finishedAt\":null,"
-                + "\"error\":null}";
+                + "\"error\":null,\"open\":false}";
         ValidationReport noLocation = validator.validateResponse("/v1/jobs", Request.Method.POST,
                 SimpleResponse.Builder.status(202).withContentType("application/json").withBody(status).build());
         assertThat(errors(noLocation)).as("validator requires Location on 202").isNotEmpty();

@@ -72,6 +72,9 @@ class OpenJobsIT extends ServerTest {
     @Test
     void overFullOpenJobAnswersTooManyRequestsWithRetryAfter() {
         String id = submit(Map.of("function", "sleep", "open", true, "maxPending", 4));
+        JsonNode status = status(id);
+        assertThat(status.get("open").asBoolean()).isTrue();
+        assertThat(status.get("maxPending").asInt()).isEqualTo(4);
         assertThat(append(id, Collections.nCopies(3, 2000)).status()).isEqualTo(200);
 
         Http.Reply refused = append(id, Collections.nCopies(2, 10));
