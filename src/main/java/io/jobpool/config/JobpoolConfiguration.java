@@ -87,7 +87,7 @@ class JobpoolConfiguration {
                           JsonMapper mapper) {
         return new JobService(catalog, expressions, engine, new InMemoryJobRegistry(), new QueueBoundAdmission(limits.maxQueuedItems()),
                 tenantQuotas(quotas, limits),
-                new JobSettings(limits.maxItemsPerJob(), limits.maxQueuedItems(), pool.retention(), results.maxBytes(),
+                new JobSettings(limits.maxItemsPerJob(), pool.retention(), results.maxBytes(),
                         open.maxPending(), open.idleTimeout()),
                 meters, mapper, Clock.systemUTC());
     }

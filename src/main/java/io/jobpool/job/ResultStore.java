@@ -148,12 +148,6 @@ public final class ResultStore {
         return new Writer(start, encoder);
     }
 
-    /** Whether the item has finished, with a value or an error. */
-    public boolean isDone(int index) {
-        Map.Entry<Integer, Segment> entry = segments.floorEntry(index);
-        return entry != null && index < entry.getValue().end();
-    }
-
     /** How many items from {@code from} on are done without a gap, up to {@code to}. */
     public int donePrefix(int from, int to) {
         int index = from;
