@@ -63,6 +63,11 @@ class ProblemAdvice {
                 return Problems.response(ProblemType.PAYLOAD_TOO_LARGE, tooLarge.getMessage()
                         + " (jobpool.limits.max-body-bytes); split the inputs into several jobs", request, null, null);
             }
+            if (cause instanceof BodyTooSlowException tooSlow) {
+                return Problems.response(ProblemType.REQUEST_TIMEOUT, tooSlow.getMessage()
+                        + " (jobpool.limits.body-timeout); send the body faster or split the inputs into several jobs",
+                        request, null, null);
+            }
             if (cause instanceof BodySizeLimitFilter.InvalidUtf8Exception invalid) {
                 return Problems.response(ProblemType.MALFORMED_REQUEST, invalid.getMessage(), request, null, null);
             }

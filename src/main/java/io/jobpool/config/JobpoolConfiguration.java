@@ -1,6 +1,8 @@
 package io.jobpool.config;
 
+import io.jobpool.api.AbandonedBodyValve;
 import io.jobpool.api.BodySizeLimitFilter;
+import io.jobpool.api.HeaderDeadlineProtocol;
 import io.jobpool.api.ProblemErrorReportValve;
 import io.jobpool.api.StreamHub;
 import io.jobpool.execution.Engine;
@@ -177,10 +179,28 @@ class JobpoolConfiguration {
         return factory -> factory.addContextCustomizers(ProblemErrorReportValve::install);
     }
 
+    /**
+     * A slow client is cut: one trickling its request headers after {@code jobpool.limits.header-timeout}
+     * (Tomcat's own timeout only bounds each read, see {@link HeaderDeadlineProtocol}); one trickling its
+     * body gets a 408 from {@link BodySizeLimitFilter} and its connection is closed, not drained.
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> slowClientDeadlines(LimitsProperties limits) {
+        return factory -> {
+            factory.addContextValves(new AbandonedBodyValve());
+            factory.setProtocol(HeaderDeadlineProtocol.class.getName());
+            factory.addConnectorCustomizers(connector -> {
+                if (connector.getProtocolHandler() instanceof HeaderDeadlineProtocol protocol) {
+                    protocol.setHeaderTimeout(limits.headerTimeout());
+                }
+            });
+        };
+    }
+
     @Bean
     FilterRegistrationBean<BodySizeLimitFilter> bodySizeLimitFilter(LimitsProperties limits, JsonMapper mapper) {
         FilterRegistrationBean<BodySizeLimitFilter> registration =
-                new FilterRegistrationBean<>(new BodySizeLimitFilter(limits.maxBodyBytes(), mapper));
+                new FilterRegistrationBean<>(new BodySizeLimitFilter(limits.maxBodyBytes(), limits.bodyTimeout(), mapper));
         registration.addUrlPatterns("/v1/*");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
         return registration;

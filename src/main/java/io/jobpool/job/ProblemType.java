@@ -13,6 +13,7 @@ public enum ProblemType {
     NOT_FOUND("not-found", "Not found", 404),
     METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed", 405),
     NOT_ACCEPTABLE("not-acceptable", "Not acceptable", 406),
+    REQUEST_TIMEOUT("request-timeout", "Request body too slow", 408),
     JOB_STATE_CONFLICT("job-state-conflict", "Job is in the wrong state", 409),
     PAYLOAD_TOO_LARGE("payload-too-large", "Payload too large", 413),
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", 415),

@@ -65,9 +65,11 @@ class ContractIT extends ServerTest {
 
     /**
      * Documented answers these tests cannot provoke on the shared, default-configured server. 413, 429 and
-     * 503 need special configuration (or a shutdown) and are tested elsewhere; they stay in the spec.
+     * 503 need special configuration (or a shutdown) and are tested elsewhere; 408 needs a client trickling
+     * its body for {@code jobpool.limits.body-timeout} (SlowConnectionsIT). They stay in the spec.
      */
     private static final Set<String> NOT_EXERCISED = Set.of(
+            "POST /v1/jobs 408", "POST /v1/map 408", "POST /v1/jobs/{id}/inputs 408",
             "POST /v1/jobs 413", "POST /v1/jobs 429", "POST /v1/jobs 503",
             "POST /v1/map 413", "POST /v1/map 429", "POST /v1/map 503", "POST /v1/jobs/{id}/inputs 503",
             "GET /actuator/health 503", "GET /actuator/health/liveness 503", "GET /actuator/health/readiness 503");
