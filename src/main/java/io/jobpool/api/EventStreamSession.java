@@ -3,34 +3,35 @@ package io.jobpool.api;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobState;
 import io.jobpool.job.Progress;
-import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 import tools.jackson.databind.json.JsonMapper;
 
-import java.io.IOException;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A job's progress as Server-Sent Events: {@code progress} events (at most one per
  * {@code minEventInterval}, and always one when the state changes), then one {@code end} event with
  * the final status, then the stream closes. Event ids are the completed count ({@code end} for the
  * last), so a client that reconnects with {@code Last-Event-ID} gets only news. Idle streams get a
- * comment line every heartbeat so proxies keep them open.
+ * comment line every heartbeat so proxies keep them open. When the service stops, the last event is a
+ * {@code stopping} event (with a {@code retry} hint) and the client reconnects with its last id.
  */
 final class EventStreamSession extends StreamSession {
 
     static final String END_ID = "end";
+    private static final byte[] KEEP_ALIVE = ":keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
+    /** What an EventSource waits before it reconnects after a stop: another instance, or this one restarted. */
+    private static final int RETRY_MILLIS = 2000;
 
-    private final SseEmitter sse;
     private final JsonMapper mapper;
     private final long minIntervalNanos;
     private long lastSentNanos;
     private long lastCompleted;
     private JobState lastState;
     private volatile boolean delayedSignal;
-    private volatile boolean heartbeatDue;
 
-    EventStreamSession(Job job, SseEmitter sse, StreamHub hub, String lastEventId, JsonMapper mapper) {
-        super(job, sse, hub);
-        this.sse = sse;
+    EventStreamSession(Job job, StreamHub hub, String lastEventId, JsonMapper mapper) {
+        super(job, hub);
         this.mapper = mapper;
         this.minIntervalNanos = hub.settings().minEventInterval().toNanos();
         // nanoTime has an arbitrary origin (it may be negative): "never sent" must be a time, not 0
@@ -45,30 +46,22 @@ final class EventStreamSession extends StreamSession {
     }
 
     @Override
-    void heartbeat() {
-        heartbeatDue = true;
-        signal();
-    }
-
-    @Override
-    void pump() throws IOException {
+    Turn render(ByteArrayOutputStream out, int budget) {
         JobState state = job.state();
         Progress progress = job.progress();
         long now = System.nanoTime();
         if (state.isTerminal()) {
-            sse.send(SseEmitter.event().id(END_ID).name("end").data(mapper.writeValueAsString(JobStatusBody.of(job))));
-            end();
-            return;
+            event(out, END_ID, "end", mapper.writeValueAsString(JobStatusBody.of(job)));
+            return Turn.END;
         }
         boolean stateChanged = state != lastState;
         boolean news = progress.completed() != lastCompleted;
         if (stateChanged || news && now - lastSentNanos >= minIntervalNanos) {
-            sse.send(SseEmitter.event().id(Long.toString(progress.completed())).name("progress")
-                    .data(mapper.writeValueAsString(ProgressEvent.of(state, progress))));
+            event(out, Long.toString(progress.completed()), "progress",
+                    mapper.writeValueAsString(ProgressEvent.of(state, progress)));
             lastSentNanos = now;
             lastCompleted = progress.completed();
             lastState = state;
-            heartbeatDue = false;
         } else if (news && !delayedSignal) {
             delayedSignal = true;
             hub.schedule(() -> {
@@ -76,10 +69,25 @@ final class EventStreamSession extends StreamSession {
                 signal();
             }, minIntervalNanos - (now - lastSentNanos));
         }
-        if (heartbeatDue) {
-            heartbeatDue = false;
-            sse.send(SseEmitter.event().comment("keep-alive"));
-        }
+        return Turn.WAIT;
+    }
+
+    @Override
+    byte[] keepAlive() {
+        return KEEP_ALIVE;
+    }
+
+    @Override
+    byte[] stopping() {
+        return ("event:stopping\nretry:" + RETRY_MILLIS + "\ndata:"
+                + mapper.writeValueAsString(new StoppingEvent("the service is stopping; reconnect"
+                + " (to another instance if there is one) with the last event id"))
+                + "\n\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** One event in the wire format; the data is one line of JSON, so it needs one {@code data:} field. */
+    private static void event(ByteArrayOutputStream out, String id, String name, String json) {
+        out.writeBytes(("id:" + id + "\nevent:" + name + "\ndata:" + json + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static long parseCompleted(String lastEventId) {
@@ -91,6 +99,10 @@ final class EventStreamSession extends StreamSession {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /** The data of a {@code stopping} event. */
+    record StoppingEvent(String message) {
     }
 
     /** The data of a {@code progress} event. */

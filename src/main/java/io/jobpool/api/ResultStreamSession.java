@@ -6,24 +6,27 @@ import io.jobpool.job.Job;
 import io.jobpool.job.JobState;
 import io.jobpool.job.Progress;
 import io.jobpool.job.ResultStore;
-import org.springframework.http.MediaType;
-import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * {@code imap} and {@code imap_unordered} over NDJSON: one line per item, {@code {"index", "value"}}
  * or {@code {"index", "error"}}, in input order (a line as soon as every item before it is done) or in
  * completion order; after the last item, one line {@code {"end": true, "state", ...}}. A client that
- * lost the connection resumes with {@code from} = the number of item lines it had received.
+ * lost the connection resumes with {@code from} = the number of item lines it had received. An idle
+ * stream gets a {@code {"keepAlive": true}} line every heartbeat; a stream that ends because the service
+ * stops gets {@code {"stopping": true, "from": n}} as its last line instead of the end line.
  */
 final class ResultStreamSession extends StreamSession {
 
-    /** Lines written per pump turn before other streams get a go. */
-    private static final int BATCH_LINES = 4096;
+    /** Items rendered between two checks of the write budget. */
+    private static final int STEP_LINES = 256;
+    private static final byte[] KEEP_ALIVE = "{\"keepAlive\":true}\n".getBytes(StandardCharsets.US_ASCII);
 
     enum Order { INPUT, COMPLETION }
 
@@ -32,8 +35,8 @@ final class ResultStreamSession extends StreamSession {
     /** Input order: the next index to write. Completion order: item lines written so far. */
     private int position;
 
-    ResultStreamSession(Job job, ResponseBodyEmitter emitter, StreamHub hub, Order order, int from, JsonMapper mapper) {
-        super(job, emitter, hub);
+    ResultStreamSession(Job job, StreamHub hub, Order order, int from, JsonMapper mapper) {
+        super(job, hub);
         this.order = order;
         this.position = from;
         this.mapper = mapper;
@@ -45,51 +48,72 @@ final class ResultStreamSession extends StreamSession {
     }
 
     @Override
-    void pump() throws IOException {
+    Turn render(ByteArrayOutputStream out, int budget) {
         // read the state first: once it is terminal, every result the job will ever have is visible
         JobState state = job.state();
         ResultStore results = job.results();
-        LineWriter lines = new LineWriter();
+        LineWriter lines = new LineWriter(out);
         boolean more;
-        if (order == Order.INPUT) {
-            int size = results.size();
-            int ready = state.isTerminal() ? size - position : results.donePrefix(position, size);
-            int upTo = position + Math.min(ready, BATCH_LINES);
-            results.visit(position, upTo, lines);
-            position = upTo;
-            // not lines.count: an ended job may have items that never ran, which visit() skips
-            more = ready > BATCH_LINES;
-        } else {
-            position += results.visitInCompletionOrder(position, BATCH_LINES, lines);
-            more = lines.count == BATCH_LINES;
+        try {
+            if (order == Order.INPUT) {
+                int size = results.size();
+                int ready = state.isTerminal() ? size - position : results.donePrefix(position, size);
+                int end = position + ready;
+                while (position < end && out.size() < budget) {
+                    int upTo = Math.min(end, position + STEP_LINES);
+                    results.visit(position, upTo, lines);
+                    position = upTo;
+                }
+                // not the lines written: an ended job may have items that never ran, which visit() skips
+                more = position < end;
+            } else {
+                int step;
+                do {
+                    step = results.visitInCompletionOrder(position, STEP_LINES, lines);
+                    position += step;
+                } while (step == STEP_LINES && out.size() < budget);
+                more = step == STEP_LINES;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
         }
         boolean complete = !more && state.isTerminal()
                 && (order == Order.INPUT ? position >= results.size() : position >= results.completedInLog());
         if (complete) {
             lines.end(state);
+            return Turn.END;
         }
-        if (lines.buffer.size() > 0) {
-            emitter.send(lines.buffer.toByteArray(), MediaType.APPLICATION_NDJSON);
-        }
-        if (complete) {
-            end();
-        } else if (more) {
-            signal();
-        }
+        return more ? Turn.MORE : Turn.WAIT;
+    }
+
+    @Override
+    byte[] keepAlive() {
+        return KEEP_ALIVE;
+    }
+
+    @Override
+    byte[] stopping() {
+        byte[] line = mapper.writeValueAsBytes(new StoppingLine(true, position,
+                "the service is stopping; reconnect (to another instance if there is one) with from=" + position));
+        byte[] withNewline = Arrays.copyOf(line, line.length + 1);
+        withNewline[line.length] = '\n';
+        return withNewline;
     }
 
     /** Renders item lines into one buffer, sent as one write. */
     private final class LineWriter implements ResultStore.ItemVisitor {
 
-        final ByteArrayOutputStream buffer = new ByteArrayOutputStream(8192);
-        int count;
+        final ByteArrayOutputStream buffer;
+
+        LineWriter(ByteArrayOutputStream buffer) {
+            this.buffer = buffer;
+        }
 
         @Override
         public void value(int index, byte[] data, int offset, int length) {
             buffer.writeBytes(("{\"index\":" + index + ",\"value\":").getBytes(StandardCharsets.US_ASCII));
             buffer.write(data, offset, length);
             buffer.writeBytes("}\n".getBytes(StandardCharsets.US_ASCII));
-            count++;
         }
 
         @Override
@@ -97,7 +121,6 @@ final class ResultStreamSession extends StreamSession {
             buffer.writeBytes(mapper.writeValueAsBytes(new ErrorLine(error.index(),
                     new ErrorLine.Cause(error.type(), error.message()))));
             buffer.write('\n');
-            count++;
         }
 
         void end(JobState state) {
@@ -106,6 +129,10 @@ final class ResultStreamSession extends StreamSession {
                     progress.completed(), progress.failed(), JobStatusBody.ErrorBody.of(job.error()))));
             buffer.write('\n');
         }
+    }
+
+    /** The last line of a stream cut by a shutdown: where to resume. */
+    record StoppingLine(boolean stopping, int from, String message) {
     }
 
     /** A failed item's line. */

@@ -128,8 +128,8 @@ class JobpoolConfiguration {
     }
 
     @Bean
-    EngineLifecycle engineLifecycle(JobService jobs, Engine engine, PoolProperties pool) {
-        return new EngineLifecycle(jobs, engine, pool.shutdownGrace());
+    GracefulShutdown gracefulShutdown(JobService jobs, StreamHub streams, Engine engine, PoolProperties pool) {
+        return new GracefulShutdown(jobs, streams, engine, pool.shutdownGrace());
     }
 
     /** Sweeps expired jobs every tenth of the retention or quarter of the idle timeout, at least once a minute. */
@@ -164,7 +164,8 @@ class JobpoolConfiguration {
 
     @Bean(destroyMethod = "close")
     StreamHub streamHub(StreamProperties streams, MeterRegistry meters) {
-        return new StreamHub(new StreamHub.Settings(streams.pumpThreads(), streams.heartbeat(), streams.minEventInterval()), meters);
+        return new StreamHub(new StreamHub.Settings(streams.pumpThreads(), streams.heartbeat(), streams.minEventInterval(),
+                (int) streams.writeBudget().toBytes(), streams.stallTimeout(), streams.maxOpen()), meters);
     }
 
     /** Help text for the framework meters that have none (see {@link FrameworkMeterDescriptions}). */

@@ -38,13 +38,16 @@ class ManyStreamsIT extends ServerTest {
                 .map(i -> i == 0 ? 3000 : 50 + (i * 37 + job * 11) % 450).boxed().toList()).toList();
         List<String> ids = inputs.stream().map(in -> submit(Map.of("function", "sleep", "inputs", in, "chunkSize", 1))).toList();
 
+        long opening = System.nanoTime();
         List<LineStream> streams = new ArrayList<>();
         for (int client = 0; client < jobCount * clientsPerJob; client++) {
             String order = client % 2 == 0 ? "input" : "completion";
             streams.add(LineStream.open(http.base(), "/v1/jobs/" + ids.get(client % jobCount) + "/results/stream?order=" + order));
         }
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
-                metric("jobpool.streams.active", "kind:results") - activeBefore >= streams.size());
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
+                assertThat(metric("jobpool.streams.active", "kind:results") - activeBefore).as("streams open")
+                        .isGreaterThanOrEqualTo(streams.size()));
+        System.out.printf("ManyStreamsIT: %d streams open after %d ms%n", streams.size(), (System.nanoTime() - opening) / 1_000_000);
         double heapDuring = metric("jvm.memory.used", "area:heap");
         double threadsDuring = metric("jvm.threads.live");
         String threadsByPool = threadsByPool();

@@ -282,7 +282,8 @@ class StreamsIT extends ServerTest {
         assertThat(fresh).extracting(Sse.Event::event).containsExactly("end");
     }
 
-    /** Heartbeats need their own context: the default interval is 15 s. */
+    /** Heartbeats need their own context: the default interval is 15 s. jq filters such as
+     *  {@code select(.index != null)} skip the keep-alive lines as they skip the end line. */
     @Nested
     @TestPropertySource(properties = "jobpool.streams.heartbeat=200ms")
     class WithAFastHeartbeat extends ServerTest {
@@ -299,6 +300,20 @@ class StreamsIT extends ServerTest {
             assertThat(Sse.events(lines)).extracting(Sse.Event::event).containsOnly("progress");
             stream.cancel();
             http.delete("/v1/jobs/" + id);
+        }
+
+        @Test
+        void idleResultStreamGetsKeepAliveLinesThatAreNotItems() {
+            String id = submit(Map.of("function", "sleep", "inputs", List.of(10, 1000, 10), "chunkSize", 1));
+            LineStream stream = openResults(id, "input", 0);
+
+            List<JsonNode> lines = json(stream.awaitAll(Duration.ofSeconds(10)));
+
+            List<JsonNode> keepAlives = lines.stream().filter(line -> line.has("keepAlive")).toList();
+            assertThat(keepAlives).hasSizeGreaterThanOrEqualTo(2)
+                    .allSatisfy(line -> assertThat(line.toString()).isEqualTo("{\"keepAlive\":true}"));
+            assertThat(indexes(items(lines))).containsExactly(0, 1, 2);
+            assertEndLine(lines.stream().filter(line -> !line.has("keepAlive")).toList(), "SUCCEEDED", 3, 0);
         }
     }
 

@@ -5,6 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ public final class LineStream implements Flow.Subscriber<String> {
     private final List<String> lines = new ArrayList<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile Flow.Subscription subscription;
+    private volatile Instant endedAt;
     private volatile CompletableFuture<HttpResponse<Void>> response;
 
     private LineStream() {
@@ -49,6 +51,11 @@ public final class LineStream implements Flow.Subscriber<String> {
     /** The lines received so far. */
     public synchronized List<String> lines() {
         return List.copyOf(lines);
+    }
+
+    /** When the server ended the stream; null while it is open (or if it failed). */
+    public Instant endedAt() {
+        return endedAt;
     }
 
     public boolean isClosed() {
@@ -112,6 +119,7 @@ public final class LineStream implements Flow.Subscriber<String> {
 
     @Override
     public void onComplete() {
+        endedAt = Instant.now();
         closed.complete(null);
     }
 }
