@@ -338,6 +338,10 @@ class _Job:
                     if line.get("end"):
                         yield line
                         return
+                    if "index" not in line:
+                        if line.get("stopping"):
+                            break  # the service is stopping: reconnect (elsewhere, or after its restart)
+                        continue  # {"keepAlive": true} on an idle stream, or a line kind this client does not know
                     received += 1
                     yield line
             except socket.timeout:
@@ -455,7 +459,7 @@ class _Job:
                         break
                     text = raw.decode("utf-8").rstrip("\r\n")
                     if text == "":
-                        if data:
+                        if data and event in (None, "progress", "end"):
                             status = json.loads("\n".join(data))
                             counts = (status.get("completed", 0), status.get("total", 0))
                             if counts != shown:

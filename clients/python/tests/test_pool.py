@@ -3,8 +3,9 @@
 Run:  JOBPOOL_URL=http://127.0.0.1:8080 PYTHONPATH=clients/python \\
         python3 -m unittest discover -s clients/python/tests -v
 (``./mvnw verify`` does this from PythonClientIT, against its own test server.)
-Standard library only; every test talks to the service over HTTP, except the API-key test, which
-checks the header on a tiny local stand-in server that answers 401 like a keyed jobpool does.
+Standard library only; every test talks to the service over HTTP, except two that use tiny local
+stand-in servers: the API-key test (a stand-in that answers 401 like a keyed jobpool does) and the
+stream-control-line test (a stand-in whose stream has keep-alive and stopping lines at set places).
 """
 
 import contextlib
@@ -112,6 +113,11 @@ class PoolTest(unittest.TestCase):
         self.assertEqual(list(pool.imap("sleep", [10, 2500, 10], chunksize=1)), [10, 2500, 10])
         resumed = exchanges.paths("/results/stream?from=1")
         self.assertTrue(resumed, "expected a reconnect with from=1: %s" % exchanges.seen)
+
+    def test_imap_skips_keep_alive_lines_and_resumes_after_a_stopping_line(self):
+        with stopping_server() as (url, streams):
+            self.assertEqual(list(Pool(url, timeout=5).imap("square", [0, 1, 2])), [0, 1, 4])
+        self.assertEqual(streams, ["/v1/jobs/J/results/stream", "/v1/jobs/J/results/stream?from=2"])
 
     # -- starmap, apply ----------------------------------------------------------------------------
 
@@ -341,6 +347,52 @@ def unauthorized_server():
     thread.start()
     try:
         yield "http://127.0.0.1:%d" % server.server_address[1], seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def stopping_server():
+    """A stand-in for one job J of three squares whose first result stream has a keep-alive line and
+    ends with the stopping line a service writes when it shuts down; the resumed stream has the rest."""
+    streams = []
+    first = ['{"index":0,"value":0}', '{"keepAlive":true}', '{"index":1,"value":1}',
+             '{"stopping":true,"from":2,"message":"the service is stopping"}']
+    rest = ['{"keepAlive":true}', '{"index":2,"value":4}',
+            '{"end":true,"state":"SUCCEEDED","total":3,"completed":3,"failed":0}']
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"  # the body ends with the connection
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self._send(202, "application/json", json.dumps({"id": "J", "state": "QUEUED"}))
+
+        def do_GET(self):
+            if "/results/stream" in self.path:
+                streams.append(self.path)
+                lines = rest if "from=2" in self.path else first
+                self._send(200, "application/x-ndjson", "".join(line + "\n" for line in lines))
+            else:
+                self._send(200, "application/json", json.dumps({"id": "J", "state": "SUCCEEDED", "total": 3,
+                                                                "completed": 3, "failed": 0}))
+
+        def _send(self, status, content_type, text):
+            body = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield "http://127.0.0.1:%d" % server.server_address[1], streams
     finally:
         server.shutdown()
         server.server_close()

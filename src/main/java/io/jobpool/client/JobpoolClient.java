@@ -12,13 +12,17 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * A jobpool client: {@code Pool.map} ({@link #map}), {@code map_async} ({@link #submit} then
@@ -32,7 +36,7 @@ import java.util.stream.Stream;
  */
 public final class JobpoolClient {
 
-    private static final JsonMapper JSON = JsonMapper.builder()
+    static final JsonMapper JSON = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     private final URI base;
@@ -107,9 +111,17 @@ public final class JobpoolClient {
     /**
      * {@code imap} ({@code completionOrder} false) or {@code imap_unordered} (true): items as the job makes
      * them, read lazily from the service's NDJSON stream; the stream ends with the job. {@code from} skips
-     * items already received (to resume). Close the stream to hang up early.
+     * items already received. If the service ends the connection early (it is stopping, or the connection
+     * broke), the stream reconnects from the items received, so none is lost or repeated. Close the stream
+     * to hang up early.
      */
     public Stream<ItemResult> stream(String id, boolean completionOrder, int from) {
+        ResultLines items = new ResultLines(start -> openLines(id, completionOrder, start), from);
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(items, Spliterator.ORDERED | Spliterator.NONNULL),
+                false).onClose(items::close);
+    }
+
+    private Stream<String> openLines(String id, boolean completionOrder, int from) {
         String path = "/v1/jobs/" + encode(id) + "/results/stream?order=" + (completionOrder ? "completion" : "input")
                 + "&from=" + from;
         HttpResponse<Stream<String>> response;
@@ -125,16 +137,47 @@ public final class JobpoolClient {
             String body = String.join("\n", response.body().toList());
             throw problem(response.statusCode(), body);
         }
-        return response.body().filter(line -> !line.isBlank()).map(JobpoolClient::item)
-                .takeWhile(Objects::nonNull).onClose(() -> response.body().close());
+        return response.body();
     }
 
-    /** Waits until the job has ended, following its event stream, and returns its final status. */
+    /**
+     * Waits until the job has ended, following its event stream, and returns its final status. A stream
+     * that ends before its {@code end} event (the service is stopping, a proxy hung up) is followed again
+     * until the job has ended or {@code timeout} has passed.
+     */
     public JobStatus awaitEnd(String id, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JobStatus end = followEvents(id, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (end != null) {
+                return end;
+            }
+            JobStatus status = status(id);
+            if (status.isTerminal()) {
+                return status;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new UncheckedIOException(new HttpTimeoutException("job " + id + " did not end within " + timeout));
+            }
+            try {
+                Thread.sleep(250); // the service is stopping or a proxy hung up: give it a moment
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
+    /** The status of the job's {@code end} event, or null if the stream ended without one. */
+    private JobStatus followEvents(String id, Duration timeout) {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/jobs/" + encode(id) + "/events"))
                 .timeout(timeout).header("Accept", "text/event-stream").headers(authorization()).GET().build();
         try {
             HttpResponse<Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
+            if (response.statusCode() == 503) {
+                response.body().close();
+                return null;
+            }
             if (response.statusCode() != 200) {
                 throw problem(response.statusCode(), String.join("\n", response.body().toList()));
             }
@@ -150,7 +193,7 @@ public final class JobpoolClient {
                     }
                 }
             }
-            return status(id);
+            return null;
         } catch (IOException e) {
             throw new UncheckedIOException("waiting for job " + id + " failed", e);
         } catch (InterruptedException e) {
@@ -226,20 +269,6 @@ public final class JobpoolClient {
 
     private static <T> T read(HttpResponse<String> response, Class<T> type) {
         return JSON.readValue(response.body(), type);
-    }
-
-    /** One stream line as an item, or {@code null} for the last line (the job's end). */
-    private static ItemResult item(String line) {
-        JsonNode node = JSON.readTree(line);
-        if (node.has("end")) {
-            return null;
-        }
-        JsonNode error = node.get("error");
-        if (error != null) {
-            return new ItemResult(node.get("index").asInt(), null,
-                    new ItemError(node.get("index").asInt(), text(error, "type"), text(error, "message")));
-        }
-        return new ItemResult(node.get("index").asInt(), JSON.treeToValue(node.get("value"), Object.class), null);
     }
 
     private static String encode(String segment) {
