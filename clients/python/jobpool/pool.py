@@ -323,6 +323,13 @@ class _Job:
                     raise
                 time.sleep(backoff(failures))
                 continue
+            except JobpoolError as e:
+                # 503: the instance is stopping (its jobs still get their grace); 429: too many streams open
+                if e.status not in (429, 503) or failures + 1 >= STREAM_RECONNECTS:
+                    raise
+                failures += 1
+                time.sleep(min(e.retry_after, 30) if e.status == 429 and e.retry_after else backoff(failures))
+                continue
             got_any = False
             try:
                 while True:

@@ -117,7 +117,9 @@ class PoolTest(unittest.TestCase):
     def test_imap_skips_keep_alive_lines_and_resumes_after_a_stopping_line(self):
         with stopping_server() as (url, streams):
             self.assertEqual(list(Pool(url, timeout=5).imap("square", [0, 1, 2])), [0, 1, 4])
-        self.assertEqual(streams, ["/v1/jobs/J/results/stream", "/v1/jobs/J/results/stream?from=2"])
+        # the first reconnection meets the stopping instance (503), the next one gets the rest
+        self.assertEqual(streams, ["/v1/jobs/J/results/stream", "/v1/jobs/J/results/stream?from=2",
+                                   "/v1/jobs/J/results/stream?from=2"])
 
     # -- starmap, apply ----------------------------------------------------------------------------
 
@@ -355,7 +357,8 @@ def unauthorized_server():
 @contextlib.contextmanager
 def stopping_server():
     """A stand-in for one job J of three squares whose first result stream has a keep-alive line and
-    ends with the stopping line a service writes when it shuts down; the resumed stream has the rest."""
+    ends with the stopping line a service writes when it shuts down; the first reconnection gets 503
+    (the instance is still stopping), the next one the rest."""
     streams = []
     first = ['{"index":0,"value":0}', '{"keepAlive":true}', '{"index":1,"value":1}',
              '{"stopping":true,"from":2,"message":"the service is stopping"}']
@@ -372,6 +375,11 @@ def stopping_server():
         def do_GET(self):
             if "/results/stream" in self.path:
                 streams.append(self.path)
+                if streams.count(self.path) == 1 and "from=2" in self.path:
+                    self._send(503, "application/problem+json", json.dumps({
+                        "type": "urn:jobpool:problem:shutting-down", "title": "Service shutting down",
+                        "status": 503, "detail": "the service is stopping"}))
+                    return
                 lines = rest if "from=2" in self.path else first
                 self._send(200, "application/x-ndjson", "".join(line + "\n" for line in lines))
             else:

@@ -13,8 +13,9 @@ import java.util.stream.Stream;
  * The items of one job's NDJSON result stream, across reconnections. Keep-alive lines are skipped.
  * When the service ends the stream before its end line (a {@code {"stopping": true}} line as it shuts
  * down, or a connection that closes or breaks), the stream is opened again from the number of items
- * received, so no item is lost or repeated; after {@value #RECONNECTS} attempts in a row without a new
- * item, the last failure is thrown. Not thread-safe: one consumer, as an iterator has.
+ * received, so no item is lost or repeated; a refusal to reconnect that may pass (503 while the service
+ * stops, 429 while it has too many streams open) is retried too. After {@value #RECONNECTS} attempts in a
+ * row without a new item, the last failure is thrown. Not thread-safe: one consumer, as an iterator has.
  */
 final class ResultLines implements Iterator<ItemResult>, AutoCloseable {
 
@@ -100,7 +101,7 @@ final class ResultLines implements Iterator<ItemResult>, AutoCloseable {
         } catch (UncheckedIOException e) {
             dropped(e.getCause());
         } catch (JobpoolException e) {
-            if (e.status() != 503) {
+            if (e.status() != 503 && e.status() != 429) {
                 throw e; // the job is gone, or the caller may not see it: reconnecting will not help
             }
             dropped(new IOException(e.getMessage(), e));
