@@ -7,21 +7,16 @@ import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import java.util.zip.ZipFile;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A lint of the root {@code Dockerfile} and {@code .dockerignore}: no Docker engine or registry is
@@ -33,8 +28,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class DockerfileTest {
 
     private static final Path ROOT = Path.of("").toAbsolutePath();
-    private static final List<String> LAYERS = List.of("dependencies", "spring-boot-loader", "snapshot-dependencies", "application");
-    private static final String LAUNCHER = "org.springframework.boot.loader.launch.JarLauncher";
+    static final List<String> LAYERS = List.of("dependencies", "spring-boot-loader", "snapshot-dependencies", "application");
+    static final String LAUNCHER = "org.springframework.boot.loader.launch.JarLauncher";
 
     private static List<Stage> stages;
 
@@ -103,19 +98,6 @@ class DockerfileTest {
             copied.add(m.group(1));
         }
         assertThat(copied).containsExactlyElementsOf(LAYERS);
-    }
-
-    @Test
-    void layerNamesAreTheOnesTheBuiltJarDeclares() throws IOException {
-        Optional<Path> jar = builtJar();
-        assumeTrue(jar.isPresent(), "no packaged jar in target/ (run ./mvnw package); the COPY order is still checked");
-        try (ZipFile zip = new ZipFile(jar.get().toFile());
-             InputStream index = zip.getInputStream(zip.getEntry("BOOT-INF/layers.idx"))) {
-            List<String> declared = Pattern.compile("^- \"([^\"]+)\":$", Pattern.MULTILINE)
-                    .matcher(new String(index.readAllBytes(), StandardCharsets.UTF_8)).results().map(r -> r.group(1)).toList();
-            assertThat(declared).containsExactlyElementsOf(LAYERS);
-            assertThat(zip.getEntry(LAUNCHER.replace('.', '/') + ".class")).as("launcher class in the jar").isNotNull();
-        }
     }
 
     @Test
@@ -332,16 +314,5 @@ class DockerfileTest {
             node = ((Map<String, Object>) node).get(key);
         }
         return node;
-    }
-
-    private static Optional<Path> builtJar() throws IOException {
-        Path target = ROOT.resolve("target");
-        if (!Files.isDirectory(target)) {
-            return Optional.empty();
-        }
-        try (Stream<Path> files = Files.list(target)) {
-            return files.filter(p -> p.getFileName().toString().matches("jobpool-.*\\.jar") && !p.toString().endsWith("-spi.jar")
-                    && !p.toString().endsWith("-plain.jar")).findFirst();
-        }
     }
 }
