@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -47,6 +48,9 @@ class StructuredLogIT extends ServerTest {
         assertThat(ended.get("state").asString()).isEqualTo("SUCCEEDED");
         assertThat(ended.get("log.level") != null ? ended.get("log.level").asString()
                 : ended.path("log").path("level").asString()).isEqualTo("INFO");
+        assertThat(ended.path("service").path("version").asString()).as("the service's own version, not a test runner's")
+                .isEqualTo(Objects.requireNonNull(System.getProperty("project.version"),
+                        "the build passes project.version to the tests (failsafe's systemPropertyVariables)"));
     }
 
     @Test
