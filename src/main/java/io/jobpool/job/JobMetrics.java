@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -22,6 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
 final class JobMetrics {
 
     private final MeterRegistry registry;
+    /** Refusals for capacity and for bad functions or parameters: the ones an operator watches for. */
+    private static final Set<ProblemType> WATCHED_REFUSALS = EnumSet.of(ProblemType.OVERLOADED, ProblemType.QUOTA_EXCEEDED,
+            ProblemType.SHUTTING_DOWN, ProblemType.PAYLOAD_TOO_LARGE, ProblemType.UNKNOWN_FUNCTION, ProblemType.INVALID_PARAMS,
+            ProblemType.INVALID_EXPRESSION);
+
     private final JobRegistry jobs;
     private final Set<String> tenants = ConcurrentHashMap.newKeySet();
 
@@ -31,6 +38,10 @@ final class JobMetrics {
         for (JobState state : JobState.values()) {
             Gauge.builder("jobpool.jobs", jobs, registered -> count(registered, state)).tag("state", state.name())
                     .description("Retained jobs, by state").register(registry);
+        }
+        // the refusals dashboards and alerts watch exist at 0 from start-up, so rate() sees zero, not no data
+        for (ProblemType reason : WATCHED_REFUSALS) {
+            rejectedCounter(reason);
         }
         Gauge.builder("jobpool.queue.items.max", admission, AdmissionPolicy::maxQueuedItems)
                 .description("The bound on items accepted and not yet finished (jobpool.limits.max-queued-items)")
@@ -59,8 +70,12 @@ final class JobMetrics {
     }
 
     void rejected(ProblemType reason) {
-        Counter.builder("jobpool.jobs.rejected").tag("reason", reason.name().toLowerCase().replace('_', '-'))
-                .description("Submissions refused").register(registry).increment();
+        rejectedCounter(reason).increment();
+    }
+
+    private Counter rejectedCounter(ProblemType reason) {
+        return Counter.builder("jobpool.jobs.rejected").tag("reason", reason.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+                .description("Submissions refused").register(registry);
     }
 
     private static long count(JobRegistry jobs, JobState state) {

@@ -63,6 +63,18 @@ class PrometheusExpositionIT extends MetricsServerTest {
     }
 
     @Test
+    void watchedRefusalCountersExistBeforeAnyRefusal() {
+        String exposition = exposition();
+
+        for (String reason : List.of("overloaded", "quota-exceeded", "shutting-down", "payload-too-large",
+                "unknown-function", "invalid-params", "invalid-expression")) {
+            assertThat(exposition).as("a jobpool_jobs_rejected_total series for %s", reason)
+                    .containsPattern("(?m)^jobpool_jobs_rejected_total\\{[^}]*reason=\"" + reason + "\"[^}]*\\} ");
+        }
+        assertThat(exposition).containsPattern("(?m)^jobpool_streams_cut_total\\{[^}]*reason=\"stalled\"");
+    }
+
+    @Test
     void everyMeterTheDashboardsNeedIsExposed() {
         Set<String> names = sampleNames(exposition());
 
