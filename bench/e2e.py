@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end benchmark of jobpool: the peer's workloads through POST /v1/map.
 
-Same three workloads as ../../shared/bench/python_pool_peer.py (Python's own
+Same three workloads as pool_peer.py (Python's own
 multiprocessing.Pool), but sent to the running service over HTTP, so the time
 includes JSON encoding/decoding on the server, the HTTP round trip and the
 transfer of the whole result array.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Compare jobpool (bench/e2e.py output) with Python's Pool (python_pool_peer.py output).
+"""Compare jobpool (bench/e2e.py output) with Python's Pool (bench/pool_peer.py output).
 
 usage: ratios.py JOBPOOL.jsonl POOL.jsonl [--strict]
 

@@ -7,13 +7,13 @@
 #   WORKLOAD     square-1M | sha256-2k-x2000 | primes-400-x20000 (default: all)
 # env:
 #   BENCH_JAVA_OPTS  extra JVM options for the service (e.g. "-Xmx2g -XX:+UseParallelGC")
-#   PEER             path of the Pool peer (default $ROOT/../shared/bench/python_pool_peer.py)
+#   PEER             path of the Pool peer (default $ROOT/bench/pool_peer.py)
 #
 # The service is stopped before the peer runs, so the two never compete for the cores.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PEER="${PEER:-$ROOT/../shared/bench/python_pool_peer.py}"
+PEER="${PEER:-$ROOT/bench/pool_peer.py}"
 
 BUILD=1
 REPEAT=3

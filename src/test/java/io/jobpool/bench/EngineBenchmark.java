@@ -39,7 +39,7 @@ import java.util.stream.IntStream;
  * The execution engine alone (no HTTP, no JSON, no Spring) against the in-process limit: a plain
  * parallel stream applying the same built-in function to the same inputs on the common pool.
  *
- * <p>Workloads mirror {@code shared/bench/python_pool_peer.py}. Each invocation maps the whole
+ * <p>Workloads mirror {@code bench/pool_peer.py}. Each invocation maps the whole
  * input list once ({@link Mode#SingleShotTime}); the engine is created once per trial (fork), so its
  * worker threads are warm, as in the service. Run it with {@code bash bench/jmh.sh}.
  *

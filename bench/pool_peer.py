@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""The peer of the end-to-end benchmark: Python's own multiprocessing.Pool on jobpool's workloads.
+
+Runs each workload with Pool.map on a pool of cpu_count() processes, created and warmed before any
+timing (as a service's pool would be), and prints one JSON line per workload:
+{"workload", "items", "cores", "seconds", "items_per_s"}. bench/run.sh compares these with jobpool
+over HTTP on the same machine, in the same run.
+
+The functions do what jobpool's built-ins do, item for item:
+  square   x * x
+  sha256   `rounds` chained SHA-256 digests of the item's UTF-8 bytes, as hex
+  primes   the count of primes <= n by plain trial division (a CPU-bound pure-interpreter loop)
+
+usage: python3 bench/pool_peer.py [square-1M] [sha256-2k-x2000] [primes-400-x20000]
+"""
+import hashlib
+import json
+import multiprocessing
+import sys
+import time
+
+
+def square(x):
+    return x * x
+
+
+def sha256(item):
+    text, rounds = item
+    digest = text.encode()
+    for _ in range(rounds):
+        digest = hashlib.sha256(digest).digest()
+    return digest.hex()
+
+
+def primes(n):
+    count = 0
+    for k in range(2, n + 1):
+        d = 2
+        prime = True
+        while d * d <= k:
+            if k % d == 0:
+                prime = False
+                break
+            d += 1
+        if prime:
+            count += 1
+    return count
+
+
+# name -> (function, inputs, chunksize; None = Pool's default)
+WORKLOADS = {
+    "square-1M": (square, lambda: list(range(1_000_000)), None),
+    "sha256-2k-x2000": (sha256, lambda: [("item-%d" % i, 2000) for i in range(2000)], None),
+    "primes-400-x20000": (primes, lambda: [20000] * 400, 1),
+}
+
+
+def main():
+    names = sys.argv[1:] or list(WORKLOADS)
+    unknown = [name for name in names if name not in WORKLOADS]
+    if unknown:
+        sys.exit("unknown workload(s): %s; known: %s" % (", ".join(unknown), ", ".join(WORKLOADS)))
+    cores = multiprocessing.cpu_count()
+    with multiprocessing.Pool(processes=cores) as pool:
+        pool.map(square, range(cores * 4))  # start and warm every worker before timing
+        for name in names:
+            function, make_inputs, chunksize = WORKLOADS[name]
+            inputs = make_inputs()
+            start = time.perf_counter()
+            results = pool.map(function, inputs, chunksize) if chunksize else pool.map(function, inputs)
+            seconds = time.perf_counter() - start
+            assert len(results) == len(inputs)
+            print(json.dumps({"workload": name, "items": len(inputs), "cores": cores, "seconds": round(seconds, 4),
+                              "items_per_s": round(len(inputs) / seconds, 1)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
