@@ -20,7 +20,7 @@ public final class AnonymousAccessGuard {
         if (!keys.isEmpty() || allowAnonymous || isLoopback(address)) {
             return;
         }
-        throw new IllegalStateException("jobpool would accept anyone: no API keys are configured (jobpool.security.api-keys)"
+        throw new UnsafeConfigurationException("jobpool would accept anyone: no API keys are configured (jobpool.security.api-keys)"
                 + " and it listens on " + (address == null ? "all interfaces" : address)
                 + ". Configure keys, listen on 127.0.0.1 (server.address), or set jobpool.security.allow-anonymous=true");
     }

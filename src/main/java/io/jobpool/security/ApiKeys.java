@@ -47,20 +47,20 @@ public final class ApiKeys {
             }
             int colon = trimmed.lastIndexOf(':');
             if (colon < 0) {
-                throw new IllegalStateException("API key entry " + position + " is not of the form key:tenant");
+                throw new UnsafeConfigurationException("API key entry " + position + " is not of the form key:tenant");
             }
             String key = trimmed.substring(0, colon);
             String tenant = trimmed.substring(colon + 1);
             if (key.length() < MIN_KEY_LENGTH) {
-                throw new IllegalStateException("API key entry " + position + " (tenant " + tenant
+                throw new UnsafeConfigurationException("API key entry " + position + " (tenant " + tenant
                         + ") has a key shorter than " + MIN_KEY_LENGTH + " characters");
             }
             if (!TENANT.matcher(tenant).matches()) {
-                throw new IllegalStateException("API key entry " + position + " names tenant '" + tenant
+                throw new UnsafeConfigurationException("API key entry " + position + " names tenant '" + tenant
                         + "'; tenants are 1 to 64 of A-Z a-z 0-9 . _ -");
             }
             if (!seen.add(key)) {
-                throw new IllegalStateException("API key entry " + position + " (tenant " + tenant + ") repeats an earlier key");
+                throw new UnsafeConfigurationException("API key entry " + position + " (tenant " + tenant + ") repeats an earlier key");
             }
             entries.add(new Entry(digest(key), tenant));
         }
