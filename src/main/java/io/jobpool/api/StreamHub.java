@@ -77,8 +77,9 @@ public final class StreamHub implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        long beat = settings.heartbeat().toMillis();
-        ticker.scheduleAtFixedRate(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+        // a few ticks per heartbeat, so a stream's keep-alive comes between one and 1.25 heartbeats of silence
+        long tick = Math.max(50, settings.heartbeat().toMillis() / 4);
+        ticker.scheduleAtFixedRate(this::heartbeat, tick, tick, TimeUnit.MILLISECONDS);
         long sweep = Math.max(50, Math.min(1000, settings.stallTimeout().toMillis() / 4));
         ticker.scheduleAtFixedRate(this::cutStalled, sweep, sweep, TimeUnit.MILLISECONDS);
         for (String kind : new String[] {"results", "events"}) {
@@ -170,8 +171,10 @@ public final class StreamHub implements AutoCloseable {
     }
 
     private void heartbeat() {
+        long now = System.nanoTime();
+        long beat = settings.heartbeat().toNanos();
         for (StreamSession session : sessions) {
-            session.tick();
+            session.tick(now, beat);
         }
     }
 

@@ -87,7 +87,8 @@ abstract class StreamSession {
     private volatile boolean stopRequested;
     private volatile boolean stallCut;
     private volatile boolean heartbeatDue;
-    private volatile boolean wroteSinceTick;
+    /** When the stream last wrote bytes, or opened. */
+    private volatile long lastWriteNanos = System.nanoTime();
     /** When the output was first found not ready and has not been since; 0 while it takes bytes. */
     private volatile long blockedSinceNanos;
     private boolean flushedOnce;
@@ -142,13 +143,15 @@ abstract class StreamSession {
         signal();
     }
 
-    /** Called on every heartbeat tick: an idle stream writes a keep-alive on its next turn. Ticker thread. */
-    final void tick() {
-        if (!wroteSinceTick) {
+    /**
+     * A stream that has written nothing for {@code heartbeatNanos} (since it opened, or since its last
+     * bytes) writes a keep-alive on its next turn. Ticker thread, several times per heartbeat.
+     */
+    final void tick(long nowNanos, long heartbeatNanos) {
+        if (nowNanos - lastWriteNanos >= heartbeatNanos && !heartbeatDue) {
             heartbeatDue = true;
             signal();
         }
-        wroteSinceTick = false;
     }
 
     /** Cuts the stream when its reader has taken nothing for {@code limitNanos}. Ticker thread. */
@@ -236,7 +239,7 @@ abstract class StreamSession {
         int written = buffer.size();
         if (written > 0) {
             buffer.writeTo(out); // the container copies what the socket cannot take yet
-            wroteSinceTick = true;
+            lastWriteNanos = System.nanoTime();
         }
         if (written > MAX_KEPT_BUFFER) {
             TURN_BUFFER.remove(); // one huge item must not pin its buffer to the pump thread
