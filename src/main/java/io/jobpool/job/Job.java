@@ -250,7 +250,7 @@ public final class Job {
         Instant from = startedAt;
         Instant to = finishedAt != null ? finishedAt : clock.instant();
         double seconds = from == null ? 0 : Duration.between(from, to).toNanos() / 1e9;
-        return new Progress(results.size(), completed, Math.min(failed, completed), seconds);
+        return new Progress(results.size(), completed, Math.min(failed, completed), seconds, state.isTerminal());
     }
 
     void attach(TaskRun run) {

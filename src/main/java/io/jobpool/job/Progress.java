@@ -2,9 +2,10 @@ package io.jobpool.job;
 
 /**
  * How far a job is: {@code completed} items have finished (with a value or an error), {@code failed}
- * of them with an error. Rates are over the time the job has been running.
+ * of them with an error; {@code ended} once the job is terminal. Rates are over the time the job has
+ * been running.
  */
-public record Progress(long total, long completed, long failed, double runningSeconds) {
+public record Progress(long total, long completed, long failed, double runningSeconds, boolean ended) {
 
     public Progress {
         if (total < 0 || completed < 0 || failed < 0 || failed > completed) {
@@ -12,9 +13,15 @@ public record Progress(long total, long completed, long failed, double runningSe
         }
     }
 
-    /** Completed share, 0..1; an empty job is complete. */
+    /**
+     * Completed share, 0..1. A job without items is complete once it has ended; before that (an open job
+     * waiting for its first inputs) it is at 0, not done.
+     */
     public double fraction() {
-        return total == 0 ? 1.0 : Math.min(1.0, (double) completed / total);
+        if (total == 0) {
+            return ended ? 1.0 : 0.0;
+        }
+        return Math.min(1.0, (double) completed / total);
     }
 
     public double itemsPerSecond() {

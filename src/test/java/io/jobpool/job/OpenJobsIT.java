@@ -36,6 +36,20 @@ class OpenJobsIT extends ServerTest {
     }
 
     @Test
+    void openJobWithoutInputsYetIsAtZeroProgressNotDone() {
+        String id = submit(Map.of("function", "square", "open", true));
+
+        JsonNode status = status(id);
+
+        assertThat(status.get("state").asString()).isEqualTo("OPEN");
+        assertThat(status.get("total").asInt()).isZero();
+        assertThat(status.get("progress").asDouble()).isZero();
+        http.post("/v1/jobs/" + id + "/close", Map.of());
+        assertThat(awaitEnd(id, Duration.ofSeconds(5)).get("progress").asDouble()).as("an empty job that ended is complete")
+                .isEqualTo(1.0);
+    }
+
+    @Test
     void openJobStaysOpenWhileItsInputsAreDone() {
         String id = submit(Map.of("function", "square", "open", true, "inputs", List.of(7)));
 
