@@ -142,6 +142,11 @@
     if (m < 60) { return m + 'm ' + String(s % 60).padStart(2, '0') + 's'; }
     return Math.floor(m / 60) + 'h ' + String(m % 60).padStart(2, '0') + 'm';
   }
+  /** When a job was submitted, to the second, in the browser's time zone. */
+  function fmtClock(iso) {
+    var d = new Date(iso);
+    return !iso || isNaN(d.getTime()) ? '–' : d.toLocaleTimeString('en-GB');
+  }
   function fmtTime(iso) {
     if (!iso) { return '–'; }
     var d = new Date(iso);
@@ -181,6 +186,7 @@
     var cancel = el('button', { className: 'cancel', type: 'button', text: 'Cancel', title: 'cancel this job (DELETE)' });
     var cells = {
       id: el('td', { className: 'mono', text: status.id.slice(0, 8), title: status.id }),
+      submitted: el('td', { className: 'submitted', text: fmtClock(status.createdAt), title: status.createdAt || '' }),
       fn: el('td', { className: 'fn' }),
       state: el('span', { className: 'state' }),
       bar: bar, fill: fill, pct: pct,
@@ -190,7 +196,7 @@
       cancel: cancel
     };
     var row = el('tr', { 'data-job-id': status.id }, [
-      cells.id, cells.fn, el('td', null, [cells.state]), el('td', null, [bar]),
+      cells.id, cells.submitted, cells.fn, el('td', null, [cells.state]), el('td', null, [bar]),
       cells.rate, cells.eta, el('td', null, [cancel])
     ]);
     row.addEventListener('click', function (e) { if (e.target !== cancel) { selectJob(status.id); } });
@@ -244,6 +250,7 @@
       });
       $('jobs-count').textContent = page.total > page.jobs.length
         ? page.jobs.length + ' newest of ' + page.total : String(page.total);
+      $('jobs-empty').textContent = 'No jobs yet: submit one.'; // until the first answer it said "Loading jobs…"
       $('jobs-empty').hidden = page.total > 0;
       followActiveJobs();
     }, function () { });
@@ -422,7 +429,11 @@
         functionsById.set(f.name, f);
         select.appendChild(el('option', { value: f.name, text: f.name + '  (' + f.kind + (f.arity > 1 ? ', arity ' + f.arity : '') + ')' }));
       });
-      if (previous && functionsById.has(previous)) { select.value = previous; }
+      if (previous && functionsById.has(previous)) {
+        select.value = previous;
+      } else if (functionsById.has('square')) {
+        select.value = 'square'; // a plain first choice, not the catalog's first (alphabetically 'fail', a test aid)
+      }
       showFunctionHelp();
     }, function () { });
   }

@@ -139,6 +139,8 @@ class ConsoleIT extends ServerTest {
         assertThat(new Select(byId("function")).getOptions()).extracting(WebElement::getText)
                 .anySatisfy(text -> assertThat(text).startsWith("sleep"))
                 .anySatisfy(text -> assertThat(text).startsWith("primes"));
+        assertThat(new Select(byId("function")).getFirstSelectedOption().getDomProperty("value"))
+                .as("a plain first choice, not the test aid 'fail' that sorts first").isEqualTo("square");
 
         driver.navigate().refresh();
         waitUntil(d -> byId("pool-workers").getText().matches("\\d+"));
@@ -191,6 +193,8 @@ class ConsoleIT extends ServerTest {
         String id = submitFromForm(Map.of("function", "sleep", "inputs", "[5000, 5000, 5000]", "chunkSize", "1"));
 
         waitUntil(d -> Set.of("QUEUED", "RUNNING").contains(row(id).findElement(By.cssSelector(".state")).getText()));
+        assertThat(row(id).findElement(By.cssSelector(".submitted")).getText()).as("when the job was submitted")
+                .matches("\\d{2}:\\d{2}:\\d{2}");
         row(id).findElement(By.cssSelector("button.cancel")).click();
 
         waitUntil(d -> row(id).findElement(By.cssSelector(".state")).getText().equals("CANCELLED"));
