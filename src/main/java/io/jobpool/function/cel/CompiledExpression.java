@@ -10,6 +10,8 @@ import io.jobpool.function.spi.Kind;
 
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One compiled CEL expression as a job function. The program is shared by every worker (it is
@@ -19,6 +21,8 @@ import java.util.Optional;
 final class CompiledExpression implements JobFunction<CompiledExpression.Params> {
 
     private static final int DESCRIPTION_LENGTH = 200;
+    /** CEL's evaluation errors: "evaluation error at &lt;input&gt;:OFFSET: MESSAGE", the offset in code points from 0. */
+    private static final Pattern EVALUATION_AT = Pattern.compile("evaluation error at <input>:(\\d{1,9}): (.*)", Pattern.DOTALL);
 
     private final String expression;
     private final CelRuntime.Program program;
@@ -112,6 +116,31 @@ final class CompiledExpression implements JobFunction<CompiledExpression.Params>
                     + " comprehension iterations in one evaluation");
         }
         metrics.evaluationFailed();
-        return new ItemFailure(CelExpressions.EVALUATION_ERROR, e.getMessage());
+        return new ItemFailure(CelExpressions.EVALUATION_ERROR, readable(e.getMessage()));
+    }
+
+    /**
+     * CEL names the place of an evaluation error by a character offset ({@code evaluation error at
+     * <input>:9: / by zero}); a user finds a line and a column, counted from 1 as the compile errors are:
+     * {@code / by zero (line 2, column 6 of the expression)}. A message of another shape is kept as it is.
+     */
+    String readable(String message) {
+        Matcher at = EVALUATION_AT.matcher(message == null ? "" : message);
+        if (!at.matches()) {
+            return message;
+        }
+        int offset = Integer.parseInt(at.group(1));
+        int line = 1;
+        int column = 1;
+        int[] codePoints = expression.codePoints().toArray();
+        for (int i = 0; i < Math.min(offset, codePoints.length); i++) {
+            if (codePoints[i] == '\n') {
+                line++;
+                column = 1;
+            } else {
+                column++;
+            }
+        }
+        return at.group(2) + " (line " + line + ", column " + column + " of the expression)";
     }
 }

@@ -246,6 +246,16 @@ class CelExpressionsTest {
     }
 
     @Test
+    void evaluationErrorsNameTheLineAndColumnOfTheExpressionNotACharacterOffset() {
+        ItemFailure byZero = itemFailure(() -> eval("10 / x", 0));
+        ItemFailure onSecondLine = itemFailure(() -> eval("1 +\n  x.a / x.b", Map.of("a", 1, "b", 0)));
+
+        assertThat(byZero.getMessage()).isEqualTo("/ by zero (line 1, column 4 of the expression)");
+        assertThat(onSecondLine.getMessage()).isEqualTo("/ by zero (line 2, column 7 of the expression)")
+                .doesNotContain("<input>");
+    }
+
+    @Test
     void integersBeyondInt64AreInvalidInput() {
         ItemFailure failure = itemFailure(() -> eval("x", new BigInteger("9223372036854775808")));
 
