@@ -9,7 +9,11 @@ import io.jobpool.job.Progress;
 import java.time.Instant;
 import java.util.Locale;
 
-/** A job's status as {@code GET /v1/jobs/{id}} answers it. */
+/**
+ * A job's status as {@code GET /v1/jobs/{id}} answers it. {@code open} says whether the job takes inputs
+ * now (state {@code OPEN}), not how it was submitted: a closed producer/consumer job is not open any more;
+ * {@code maxPending} stays on every job submitted as open.
+ */
 public record JobStatusBody(String id, String state, String function,
                             @JsonInclude(JsonInclude.Include.NON_NULL) String expression, long total, long completed, long failed,
                             double progress, double itemsPerSecond, Double etaSeconds, int priority, String onError,
@@ -31,7 +35,8 @@ public record JobStatusBody(String id, String state, String function,
                 progress.completed(), progress.failed(), round(progress.fraction()), round(progress.itemsPerSecond()),
                 ended || job.state() == JobState.OPEN ? null : roundOrNull(progress.etaSeconds()), job.priority(),
                 job.onError().name().toLowerCase(Locale.ROOT), text(job.createdAt()), text(job.startedAt()),
-                text(job.finishedAt()), ErrorBody.of(job.error()), job.isOpen(), job.isOpen() ? job.maxPending() : null);
+                text(job.finishedAt()), ErrorBody.of(job.error()), job.state() == JobState.OPEN,
+                job.isOpen() ? job.maxPending() : null);
     }
 
     private static String text(Instant instant) {

@@ -36,7 +36,7 @@ class OpenJobsIT extends ServerTest {
     }
 
     @Test
-    void openJobWithoutInputsYetIsAtZeroProgressNotDone() {
+    void openJobWithoutInputsYetIsAtZeroProgressAndOpenUntilClosed() {
         String id = submit(Map.of("function", "square", "open", true));
 
         JsonNode status = status(id);
@@ -44,9 +44,12 @@ class OpenJobsIT extends ServerTest {
         assertThat(status.get("state").asString()).isEqualTo("OPEN");
         assertThat(status.get("total").asInt()).isZero();
         assertThat(status.get("progress").asDouble()).isZero();
+        assertThat(status.get("open").asBoolean()).as("takes inputs").isTrue();
         http.post("/v1/jobs/" + id + "/close", Map.of());
-        assertThat(awaitEnd(id, Duration.ofSeconds(5)).get("progress").asDouble()).as("an empty job that ended is complete")
-                .isEqualTo(1.0);
+        JsonNode ended = awaitEnd(id, Duration.ofSeconds(5));
+        assertThat(ended.get("progress").asDouble()).as("an empty job that ended is complete").isEqualTo(1.0);
+        assertThat(ended.get("open").asBoolean()).as("closed: takes no more inputs").isFalse();
+        assertThat(ended.get("maxPending").asInt()).as("still says how it was submitted").isPositive();
     }
 
     @Test
