@@ -22,8 +22,9 @@ public final class FunctionCatalog {
         for (JobFunction<?> function : functions) {
             JobFunction<?> clash = map.putIfAbsent(function.name(), function);
             if (clash != null) {
-                throw new IllegalStateException("Two functions are named '" + function.name() + "': "
-                        + origin(clash) + " and " + origin(function) + "; rename one or remove its plugin");
+                // only a plugin can bring a second function of a name: it is reported as a plugin that cannot load
+                throw new PluginLoader.PluginException("Two functions are named '" + function.name() + "': "
+                        + origin(clash) + " and " + origin(function) + "; rename one or remove its plugin", null);
             }
         }
         this.byName = Map.copyOf(map);

@@ -5,7 +5,10 @@ import io.jobpool.support.Http;
 import io.jobpool.support.PluginJars;
 import io.jobpool.support.ServerTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -23,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Plugin jars: the example plugin, built from {@code examples/plugin}, served like a built-in. */
+@ExtendWith(OutputCaptureExtension.class)
 class PluginIT extends ServerTest {
 
     @DynamicPropertySource
@@ -72,16 +76,18 @@ class PluginIT extends ServerTest {
     }
 
     @Test
-    void brokenPluginStopsTheStartUpNamingTheJar() throws IOException {
+    void brokenPluginStopsTheStartUpNamingTheJar(CapturedOutput output) throws IOException {
         Path directory = Files.createTempDirectory("jobpool-broken-plugins");
         PluginJars.withFiles(directory, "broken.jar",
                 Map.of("META-INF/services/io.jobpool.function.spi.JobFunction", "org.example.DoesNotExist\n"));
 
         assertThatThrownBy(() -> start(directory)).hasStackTraceContaining("plugin broken.jar cannot be loaded");
+        assertThat(output.getAll()).contains("APPLICATION FAILED TO START")
+                .contains("jobpool refused to start: plugin broken.jar cannot be loaded");
     }
 
     @Test
-    void pluginNamedLikeABuiltInStopsTheStartUp() throws IOException {
+    void pluginNamedLikeABuiltInStopsTheStartUp(CapturedOutput output) throws IOException {
         Path directory = Files.createTempDirectory("jobpool-clashing-plugins");
         Path sources = Files.createTempDirectory("clash-src");
         Files.createDirectories(sources.resolve("org/example"));
@@ -102,9 +108,12 @@ class PluginIT extends ServerTest {
 
         assertThatThrownBy(() -> start(directory)).hasStackTraceContaining("Two functions are named 'square'")
                 .hasStackTraceContaining("clash.jar");
+        assertThat(output.getAll()).contains("jobpool refused to start: Two functions are named 'square'")
+                .doesNotContain("\tat io.jobpool.function.FunctionCatalog"); // the trace is at DEBUG only
     }
 
     private static void start(Path pluginsDir) {
+        System.out.println("PluginIT: the start-up failure reported below is this test's, and expected");
         new SpringApplicationBuilder(JobpoolApplication.class)
                 .run("--server.port=0", "--jobpool.plugins.dir=" + pluginsDir).close();
     }
