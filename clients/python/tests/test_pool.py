@@ -336,26 +336,36 @@ def serving(handler):
         server.server_close()
 
 
+class StandIn(http.server.BaseHTTPRequestHandler):
+    """A quiet request handler for the stand-in servers, with one way to answer."""
+
+    def answer(self, status, content_type, text, headers=()):
+        body = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
 @contextlib.contextmanager
 def unauthorized_server():
     """A stand-in that answers every request as a jobpool with API keys does without a valid one."""
     seen = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(StandIn):
         def do_POST(self):
             seen.append(self.headers.get("Authorization"))
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = json.dumps({"type": "urn:jobpool:problem:unauthorized", "title": "Unauthorized", "status": 401,
-                               "detail": "missing or unknown API key", "instance": self.path}).encode()
-            self.send_response(401)
-            self.send_header("Content-Type", "application/problem+json")
-            self.send_header("WWW-Authenticate", 'Bearer realm="jobpool"')
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
+            self.answer(401, "application/problem+json", json.dumps({
+                "type": "urn:jobpool:problem:unauthorized", "title": "Unauthorized", "status": 401,
+                "detail": "missing or unknown API key", "instance": self.path}),
+                headers=[("WWW-Authenticate", 'Bearer realm="jobpool"')])
 
     with serving(Handler) as url:
         yield url, seen
@@ -372,36 +382,24 @@ def stopping_server():
     rest = ['{"keepAlive":true}', '{"index":2,"value":4}',
             '{"end":true,"state":"SUCCEEDED","total":3,"completed":3,"failed":0}']
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"  # the body ends with the connection
-
+    class Handler(StandIn):
         def do_POST(self):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self._send(202, "application/json", json.dumps({"id": "J", "state": "QUEUED"}))
+            self.answer(202, "application/json", json.dumps({"id": "J", "state": "QUEUED"}))
 
         def do_GET(self):
             if "/results/stream" in self.path:
                 streams.append(self.path)
                 if streams.count(self.path) == 1 and "from=2" in self.path:
-                    self._send(503, "application/problem+json", json.dumps({
+                    self.answer(503, "application/problem+json", json.dumps({
                         "type": "urn:jobpool:problem:shutting-down", "title": "Service shutting down",
                         "status": 503, "detail": "the service is stopping"}))
                     return
                 lines = rest if "from=2" in self.path else first
-                self._send(200, "application/x-ndjson", "".join(line + "\n" for line in lines))
+                self.answer(200, "application/x-ndjson", "".join(line + "\n" for line in lines))
             else:
-                self._send(200, "application/json", json.dumps({"id": "J", "state": "SUCCEEDED", "total": 3,
+                self.answer(200, "application/json", json.dumps({"id": "J", "state": "SUCCEEDED", "total": 3,
                                                                 "completed": 3, "failed": 0}))
-
-        def _send(self, status, content_type, text):
-            body = text.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
 
     with serving(Handler) as url:
         yield url, streams

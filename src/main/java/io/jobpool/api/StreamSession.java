@@ -165,10 +165,6 @@ abstract class StreamSession {
         return false;
     }
 
-    boolean isEnded() {
-        return ended;
-    }
-
     private void drain() {
         int missed = pending.get();
         while (true) {

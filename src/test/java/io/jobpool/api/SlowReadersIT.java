@@ -6,9 +6,7 @@ import io.jobpool.support.ServerTest;
 import io.jobpool.support.SlowReader;
 import io.jobpool.support.Sse;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 import java.lang.management.ManagementFactory;
@@ -29,8 +27,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Readers on slow links, or readers that stop reading, cost the service a write budget each and no
- * thread: another tenant's streams and status calls go on as if they were not there, and a reader that
- * takes nothing for the stall timeout is let go and resumes without losing or repeating an item.
+ * thread: another tenant's streams and status calls go on as if they were not there. (What happens to
+ * the stalled reader itself: {@link StalledReadersIT}.)
  */
 class SlowReadersIT extends ServerTest {
 
@@ -137,80 +135,6 @@ class SlowReadersIT extends ServerTest {
     private static long heapAfterGc() {
         System.gc(); // the server runs in this JVM: what is left after a collection is what the streams hold
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    /** A short stall timeout and a small budget, so that a stalled reader is found quickly. */
-    @Nested
-    @TestPropertySource(properties = {"jobpool.streams.stall-timeout=1s", "jobpool.streams.write-budget=8KB",
-            "jobpool.streams.max-open=4"})
-    class WithAShortStallTimeoutAndFewStreams extends ServerTest {
-
-        @Test
-        void streamsBeyondMaxOpenAreRefusedWithRetryAfter() {
-            String id = submit(Map.of("function", "sleep", "inputs", List.of(5000)));
-            List<LineStream> open = IntStream.range(0, 4)
-                    .mapToObj(i -> LineStream.open(http.base(), "/v1/jobs/" + id + (i % 2 == 0 ? "/events" : "/results/stream")))
-                    .toList();
-            await().atMost(Duration.ofSeconds(5)).until(() -> metric("jobpool.streams.active", "kind:results")
-                    + metric("jobpool.streams.active", "kind:events") == 4);
-
-            Http.Reply refused = http.get("/v1/jobs/" + id + "/results/stream");
-
-            assertThat(refused.status()).isEqualTo(429);
-            assertThat(refused.json().get("type").asString()).isEqualTo("urn:jobpool:problem:overloaded");
-            assertThat(refused.json().get("detail").asString()).contains("jobpool.streams.max-open");
-            assertThat(refused.header("Retry-After")).isEqualTo("5");
-            open.forEach(LineStream::cancel);
-            http.delete("/v1/jobs/" + id);
-        }
-
-        @Test
-        void readerThatStopsReadingIsCutAndResumesWithNothingLostOrRepeated() {
-            String id = submit(Map.of("function", "square", "inputs", range(BIG_JOB_ITEMS)));
-            awaitEnd(id, Duration.ofSeconds(60));
-            double cutBefore = metric("jobpool.streams.cut", "reason:stalled");
-            SlowReader stalled = SlowReader.open(port, "/v1/jobs/" + id + "/results/stream", 4096);
-            readers.add(stalled);
-
-            Instant start = Instant.now();
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
-                    metric("jobpool.streams.cut", "reason:stalled") > cutBefore);
-            Duration cutAfter = Duration.between(start, Instant.now());
-            stalled.drain(); // the reader wakes up: it gets what was sent, then the end of the response
-            List<String> received = stalled.bodyLines();
-            List<JsonNode> firstPart = received.stream().map(line -> Http.JSON.readTree(line)).toList();
-            int from = firstPart.size();
-            List<String> rest = LineStream.open(http.base(), "/v1/jobs/" + id + "/results/stream?from=" + from)
-                    .awaitAll(Duration.ofSeconds(30));
-            System.out.printf("a reader that stopped reading was cut %d ms after it connected (stall timeout 1 s),"
-                    + " after %d lines; it resumed with from=%d%n", cutAfter.toMillis(), from, from);
-
-            assertThat(stalled.statusLine()).contains("200");
-            assertThat(firstPart).as("cut before the end").noneMatch(line -> line.has("end")).isNotEmpty();
-            assertThat(from).isLessThan(BIG_JOB_ITEMS);
-            List<Integer> indexes = new ArrayList<>(firstPart.stream().map(line -> line.get("index").asInt()).toList());
-            List<JsonNode> restLines = rest.stream().map(line -> Http.JSON.readTree(line)).toList();
-            restLines.stream().filter(line -> line.has("index")).forEach(line -> indexes.add(line.get("index").asInt()));
-            assertThat(indexes).containsExactlyElementsOf(range(BIG_JOB_ITEMS));
-            assertThat(restLines.get(restLines.size() - 1).get("end").asBoolean()).isTrue();
-        }
-
-        @Test
-        void readerThatKeepsTakingItsBudgetInTimeIsNotCut() {
-            String id = submit(Map.of("function", "square", "inputs", range(BIG_JOB_ITEMS)));
-            awaitEnd(id, Duration.ofSeconds(60));
-            double cutBefore = metric("jobpool.streams.cut", "reason:stalled");
-            SlowReader steady = SlowReader.open(port, "/v1/jobs/" + id + "/results/stream", 4096);
-            readers.add(steady);
-            // 5 KB every 100 ms: 50 KB/s, several 8 KB budgets in each 1 s stall timeout
-            readerClock.scheduleAtFixedRate(() -> steady.take(5 * 1024), 0, 100, TimeUnit.MILLISECONDS);
-
-            // 150 KB at 50 KB/s take three stall timeouts at least
-            await().atMost(Duration.ofSeconds(20)).until(() -> steady.receivedBytes() > 150 * 1024 || steady.isClosedByServer());
-
-            assertThat(steady.isClosedByServer()).isFalse();
-            assertThat(metric("jobpool.streams.cut", "reason:stalled")).isEqualTo(cutBefore);
-        }
     }
 
     private Instant finishedAt(String id) {

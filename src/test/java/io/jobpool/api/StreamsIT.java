@@ -4,9 +4,7 @@ import io.jobpool.support.Http;
 import io.jobpool.support.LineStream;
 import io.jobpool.support.ServerTest;
 import io.jobpool.support.Sse;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 import java.time.Duration;
@@ -282,41 +280,6 @@ class StreamsIT extends ServerTest {
         assertThat(fresh).extracting(Sse.Event::event).containsExactly("end");
     }
 
-    /** Heartbeats need their own context: the default interval is 15 s. jq filters such as
-     *  {@code select(.index != null)} skip the keep-alive lines as they skip the end line. */
-    @Nested
-    @TestPropertySource(properties = "jobpool.streams.heartbeat=200ms")
-    class WithAFastHeartbeat extends ServerTest {
-
-        @Test
-        void idleEventStreamGetsKeepAliveComments() {
-            String id = submit(Map.of("function", "sleep", "inputs", List.of(3000)));
-            LineStream stream = LineStream.open(http.base(), "/v1/jobs/" + id + "/events");
-
-            await().atMost(Duration.ofSeconds(2)).until(() -> Sse.comments(stream.lines()).size() >= 3);
-
-            List<String> lines = stream.lines();
-            assertThat(Sse.comments(lines)).allSatisfy(comment -> assertThat(comment).contains("keep-alive"));
-            assertThat(Sse.events(lines)).extracting(Sse.Event::event).containsOnly("progress");
-            stream.cancel();
-            http.delete("/v1/jobs/" + id);
-        }
-
-        @Test
-        void idleResultStreamGetsKeepAliveLinesThatAreNotItems() {
-            String id = submit(Map.of("function", "sleep", "inputs", List.of(10, 1000, 10), "chunkSize", 1));
-            LineStream stream = openResults(id, "input", 0);
-
-            List<JsonNode> lines = json(stream.awaitAll(Duration.ofSeconds(10)));
-
-            List<JsonNode> keepAlives = lines.stream().filter(line -> line.has("keepAlive")).toList();
-            assertThat(keepAlives).hasSizeGreaterThanOrEqualTo(2)
-                    .allSatisfy(line -> assertThat(line.toString()).isEqualTo("{\"keepAlive\":true}"));
-            assertThat(indexes(items(lines))).containsExactly(0, 1, 2);
-            assertEndLine(lines.stream().filter(line -> !line.has("keepAlive")).toList(), "SUCCEEDED", 3, 0);
-        }
-    }
-
     // ---- helpers
 
     private LineStream openResults(String id, String order, int from) {
@@ -344,15 +307,15 @@ class StreamsIT extends ServerTest {
         return received;
     }
 
-    private static List<JsonNode> json(List<String> lines) {
+    static List<JsonNode> json(List<String> lines) {
         return lines.stream().map(line -> Http.JSON.readTree(line)).toList();
     }
 
-    private static List<JsonNode> items(List<JsonNode> lines) {
+    static List<JsonNode> items(List<JsonNode> lines) {
         return lines.stream().filter(line -> line.has("index")).toList();
     }
 
-    private static List<Integer> indexes(List<JsonNode> items) {
+    static List<Integer> indexes(List<JsonNode> items) {
         return items.stream().map(line -> line.get("index").asInt()).toList();
     }
 
@@ -360,7 +323,7 @@ class StreamsIT extends ServerTest {
         return Http.JSON.readTree(event.data());
     }
 
-    private static void assertEndLine(List<JsonNode> lines, String state, int total, int failed) {
+    static void assertEndLine(List<JsonNode> lines, String state, int total, int failed) {
         assertThat(lines).isNotEmpty();
         JsonNode end = lines.get(lines.size() - 1);
         assertThat(end.get("end").asBoolean()).as("last line %s", end).isTrue();

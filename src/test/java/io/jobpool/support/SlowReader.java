@@ -73,12 +73,22 @@ public final class SlowReader implements AutoCloseable {
         }
     }
 
-    /** Takes everything until the server closes the connection (a reader that woke up). */
-    public void drain() {
-        while (!closedByServer) {
-            take(64 * 1024);
-            Thread.onSpinWait();
+    /**
+     * Takes everything until the server closes the connection (a reader that woke up), waiting in blocking
+     * reads rather than spinning.
+     */
+    public synchronized void drain() {
+        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+        try {
+            channel.configureBlocking(true);
+            int n;
+            while (!closedByServer && (n = channel.read(buffer.clear())) >= 0) {
+                received.write(buffer.array(), 0, n);
+            }
+        } catch (IOException e) {
+            // reset by the server counts as closed too
         }
+        closedByServer = true;
     }
 
     public synchronized int receivedBytes() {

@@ -2,11 +2,7 @@ package io.jobpool.support.gen;
 
 import java.util.Random;
 
-/**
- * {@code int}s from {@code min} to {@code max}, both included. Most draws are uniform; one in 20 is an
- * end of the range, where off-by-one mistakes live and where a uniform draw over a wide range would
- * almost never land.
- */
+/** {@code int}s from {@code min} to {@code max}, both included, drawn as {@link LongGen} draws them. */
 public record IntGen(int min, int max) implements Gen<Integer> {
 
     public IntGen {
@@ -22,9 +18,6 @@ public record IntGen(int min, int max) implements Gen<Integer> {
 
     @Override
     public Integer next(Random random) {
-        if (random.nextInt(20) == 0) {
-            return random.nextBoolean() ? min : max;
-        }
-        return (int) random.nextLong(min, max + 1L); // a long bound: max + 1 cannot overflow
+        return Math.toIntExact(new LongGen(min, max).next(random));
     }
 }

@@ -4,7 +4,8 @@ import java.util.Random;
 
 /**
  * {@code long}s from {@code min} to {@code max}, both included, the full range too. Most draws are
- * uniform; one in 20 is an end of the range, as with {@link IntGen}.
+ * uniform; one in 20 is an end of the range, where off-by-one mistakes live and where a uniform draw over
+ * a wide range would almost never land.
  */
 public record LongGen(long min, long max) implements Gen<Long> {
 
