@@ -298,11 +298,13 @@ class _Job:
         return JobError(self.id, state)
 
     def finish(self):
-        """The end line was read: let the progress line finish, forget the job."""
+        """The end line was read: let the feeder's last request (the close that ended the job) and the
+        progress line finish, forget the job."""
         self.ended.set()
         self.stop.set()
-        if self._progress is not None and self._progress is not threading.current_thread():
-            self._progress.join(timeout=5)
+        for helper in (self._feeder, self._progress):
+            if helper is not None and helper is not threading.current_thread():
+                helper.join(timeout=5)
         self.pool._forget(self)
 
     # -- the result stream ------------------------------------------------------------------------
