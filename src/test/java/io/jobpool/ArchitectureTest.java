@@ -9,8 +9,10 @@ import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
- * Keeps the package flow of DESIGN.md: {@code api -> job -> execution -> function}, no cycles;
- * {@code security} sits beside {@code api} (which reads the tenant it establishes) and uses only {@code job}.
+ * Keeps the package flow of docs/architecture.md: {@code api -> job -> execution -> function}, no cycles;
+ * {@code api} also reads {@code execution}'s run options (the one record from request to engine);
+ * {@code security} sits beside {@code api} (which reads the tenant it establishes) and stands alone.
+ * The domain ({@code job}, {@code execution}, {@code function}) knows nothing of HTTP.
  */
 class ArchitectureTest {
 
@@ -30,9 +32,19 @@ class ArchitectureTest {
                 .whereLayer("config").mayNotBeAccessedByAnyLayer()
                 .whereLayer("api").mayOnlyBeAccessedByLayers("config")
                 .whereLayer("security").mayOnlyBeAccessedByLayers("api", "config")
-                .whereLayer("job").mayOnlyBeAccessedByLayers("api", "security", "config")
-                .whereLayer("execution").mayOnlyBeAccessedByLayers("job", "config")
+                .whereLayer("job").mayOnlyBeAccessedByLayers("api", "config")
+                .whereLayer("execution").mayOnlyBeAccessedByLayers("api", "job", "config")
                 .whereLayer("function").mayOnlyBeAccessedByLayers("api", "job", "execution", "config")
+                .check(CLASSES);
+    }
+
+    @Test
+    void theDomainKnowsNothingOfHttp() {
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses()
+                .that().resideInAnyPackage("io.jobpool.job..", "io.jobpool.execution..", "io.jobpool.function..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.springframework.web..", "org.springframework.http..",
+                        "jakarta.servlet..", "org.apache.catalina..", "org.apache.tomcat..")
+                .because("refusals are typed (io.jobpool.job.Refusal); io.jobpool.api.ProblemType says how each is answered")
                 .check(CLASSES);
     }
 

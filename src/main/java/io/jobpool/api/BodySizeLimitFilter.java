@@ -1,6 +1,5 @@
 package io.jobpool.api;
 
-import io.jobpool.job.ProblemType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;

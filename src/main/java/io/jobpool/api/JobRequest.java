@@ -1,9 +1,10 @@
 package io.jobpool.api;
 
+import io.jobpool.execution.OnError;
+import io.jobpool.execution.RunOptions;
 import io.jobpool.job.JobSpec;
-import tools.jackson.databind.annotation.JsonDeserialize;
 import io.jobpool.job.JobpoolException;
-import io.jobpool.job.OnError;
+import tools.jackson.databind.annotation.JsonDeserialize;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -21,9 +22,9 @@ public record JobRequest(String function, String expression, Map<String, Object>
     private static final Pattern DANGLING_DECIMAL = Pattern.compile("[.,](?![0-9])");
 
     JobSpec toSpec() {
-        return new JobSpec(function, expression, params, inputs, chunkSize, parsedOnError(), retries == null ? 0 : retries,
-                parsedTimeout(), priority == null ? JobSpec.DEFAULT_PRIORITY : priority, Boolean.TRUE.equals(open),
-                maxPending);
+        return new JobSpec(function, expression, params, inputs, new RunOptions(chunkSize, parsedOnError(),
+                retries == null ? 0 : retries, parsedTimeout(), priority == null ? RunOptions.DEFAULT_PRIORITY : priority,
+                Boolean.TRUE.equals(open), maxPending));
     }
 
     private OnError parsedOnError() {

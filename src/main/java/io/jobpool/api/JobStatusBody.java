@@ -1,8 +1,10 @@
 package io.jobpool.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.jobpool.execution.RunOptions;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
+import io.jobpool.job.JobRecord;
 import io.jobpool.job.JobState;
 import io.jobpool.job.Progress;
 
@@ -29,14 +31,16 @@ public record JobStatusBody(String id, String state, String function,
     }
 
     static JobStatusBody of(Job job) {
+        JobRecord record = job.record();
         Progress progress = job.progress();
-        boolean ended = job.state().isTerminal();
-        return new JobStatusBody(job.id().value(), job.state().name(), job.function(), job.expression(), progress.total(),
+        JobState state = record.state();
+        RunOptions options = record.options();
+        return new JobStatusBody(record.id().value(), state.name(), record.function(), record.expression(), progress.total(),
                 progress.completed(), progress.failed(), round(progress.fraction()), round(progress.itemsPerSecond()),
-                ended || job.state() == JobState.OPEN ? null : roundOrNull(progress.etaSeconds()), job.priority(),
-                job.onError().name().toLowerCase(Locale.ROOT), text(job.createdAt()), text(job.startedAt()),
-                text(job.finishedAt()), ErrorBody.of(job.error()), job.state() == JobState.OPEN,
-                job.isOpen() ? job.maxPending() : null);
+                state.isTerminal() || state == JobState.OPEN ? null : roundOrNull(progress.etaSeconds()), options.priority(),
+                options.onError().name().toLowerCase(Locale.ROOT), text(record.createdAt()), text(record.startedAt()),
+                text(record.finishedAt()), ErrorBody.of(record.error()), state == JobState.OPEN,
+                options.open() ? record.maxPending() : null);
     }
 
     private static String text(Instant instant) {

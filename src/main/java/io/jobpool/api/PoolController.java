@@ -3,7 +3,7 @@ package io.jobpool.api;
 import io.jobpool.function.FunctionCatalog;
 import io.jobpool.job.JobService;
 import io.jobpool.job.JobpoolException;
-import io.jobpool.job.ProblemType;
+import io.jobpool.job.Refusal;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -36,6 +36,6 @@ class PoolController {
     @GetMapping("/functions/{name}")
     FunctionBody function(@PathVariable String name) {
         return catalog.find(name).map(FunctionBody::of).orElseThrow(() -> new JobpoolException(
-                ProblemType.FUNCTION_NOT_FOUND, "no function is named '" + name + "'; GET /v1/functions lists them"));
+                Refusal.FUNCTION_NOT_FOUND, "no function is named '" + name + "'; GET /v1/functions lists them"));
     }
 }

@@ -1,7 +1,7 @@
 package io.jobpool.api;
 
 import io.jobpool.job.JobpoolException;
-import io.jobpool.job.ProblemType;
+import io.jobpool.execution.InvalidOptionException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +53,12 @@ class ProblemAdvice {
 
     @ExceptionHandler(JobpoolException.class)
     ResponseEntity<Object> refused(JobpoolException e, HttpServletRequest request) {
-        return Problems.response(e.type(), e.getMessage(), request, e.field(), e.retryAfterSeconds());
+        return Problems.response(ProblemType.of(e.refusal()), e.getMessage(), request, e.field(), e.retryAfterSeconds());
+    }
+
+    @ExceptionHandler(InvalidOptionException.class)
+    ResponseEntity<Object> invalidOption(InvalidOptionException e, HttpServletRequest request) {
+        return Problems.response(ProblemType.INVALID_REQUEST, e.getMessage(), request, e.option(), null);
     }
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
@@ -157,16 +162,13 @@ class ProblemAdvice {
         int status = e instanceof ErrorResponse framework ? framework.getStatusCode().value() : 500;
         if (status >= 500 && status != 503) {
             log.error("Unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
-            return ResponseEntity.status(500).contentType(Problems.PROBLEM_JSON)
-                    .body(new ProblemBody("urn:jobpool:problem:internal-error", "Internal error", 500,
-                            "the service failed unexpectedly; the error is logged", request.getRequestURI(), null, null));
+            return Problems.response(ProblemType.INTERNAL_ERROR, "the service failed unexpectedly; the error is logged",
+                    request, null, null);
         }
         ProblemType type = status == 404 ? ProblemType.NOT_FOUND : status == 503 ? ProblemType.SHUTTING_DOWN
                 : ProblemType.INVALID_REQUEST;
         String detail = ((ErrorResponse) e).getBody().getDetail();
-        return ResponseEntity.status(status).contentType(Problems.PROBLEM_JSON)
-                .body(new ProblemBody(type.uri(), type.title(), status, detail == null ? e.getMessage() : detail,
-                        request.getRequestURI(), null, null));
+        return Problems.response(Problems.body(type, status, detail == null ? e.getMessage() : detail, request, null, null));
     }
 
     private static String path(JacksonException e) {

@@ -1,6 +1,5 @@
 package io.jobpool.api;
 
-import io.jobpool.job.ProblemType;
 import org.apache.catalina.Context;
 import org.apache.catalina.Host;
 import org.apache.catalina.Lifecycle;
@@ -9,6 +8,8 @@ import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.coyote.ActionCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.converter.json.ProblemDetailJacksonMixin;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.Writer;
@@ -21,7 +22,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ProblemErrorReportValve extends ErrorReportValve {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Outside Spring MVC, so the mix-in that writes a problem's extra properties at the top level is added here. */
+    private static final JsonMapper JSON = JsonMapper.builder().addMixIn(ProblemDetail.class, ProblemDetailJacksonMixin.class).build();
 
     /** Replaces the host's HTML error report valve with this one once the context has started. */
     public static void install(Context context) {
@@ -52,15 +54,11 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
             case 404 -> ProblemType.NOT_FOUND;
             case 405 -> ProblemType.METHOD_NOT_ALLOWED;
             case 413 -> ProblemType.PAYLOAD_TOO_LARGE;
-            default -> ProblemType.MALFORMED_REQUEST;
+            default -> status >= 500 ? ProblemType.INTERNAL_ERROR : ProblemType.MALFORMED_REQUEST;
         };
-        String uri = request.getRequestURI();
-        ProblemBody body = status >= 500
-                ? new ProblemBody("urn:jobpool:problem:internal-error", "Internal error", status,
-                        "the service failed unexpectedly; the error is logged", "/", null, null)
-                : new ProblemBody(type.uri(), type.title(), status, "the HTTP request was refused before it reached the"
-                        + " API: check the request target's percent-encoding (UTF-8, no encoded '/') and characters",
-                        uri != null && uri.startsWith("/") ? uri : "/", null, null);
+        ProblemDetail body = Problems.body(type, status, status >= 500 ? "the service failed unexpectedly; the error is logged"
+                : "the HTTP request was refused before it reached the API: check the request target's percent-encoding"
+                + " (UTF-8, no encoded '/') and characters", request, null, null);
         try {
             response.setContentType(Problems.PROBLEM_JSON.toString());
             response.setCharacterEncoding("UTF-8");

@@ -126,7 +126,7 @@ final class ResultStreamSession extends StreamSession {
         void end(JobState state) {
             Progress progress = job.progress();
             buffer.writeBytes(mapper.writeValueAsBytes(new EndLine(true, state.name(), progress.total(),
-                    progress.completed(), progress.failed(), JobStatusBody.ErrorBody.of(job.error()))));
+                    progress.completed(), progress.failed(), JobStatusBody.ErrorBody.of(job.record().error()))));
             buffer.write('\n');
         }
     }

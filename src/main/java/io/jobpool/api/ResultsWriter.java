@@ -75,7 +75,7 @@ final class ResultsWriter {
         out.write(",\"errors\":".getBytes(StandardCharsets.US_ASCII));
         writeErrors(job.results().errors(0, total), out);
         out.write(",\"error\":".getBytes(StandardCharsets.US_ASCII));
-        out.write(mapper.writeValueAsBytes(JobStatusBody.ErrorBody.of(job.error())));
+        out.write(mapper.writeValueAsBytes(JobStatusBody.ErrorBody.of(job.record().error())));
         out.write('}');
         out.flush();
     }

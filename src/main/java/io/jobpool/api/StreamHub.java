@@ -1,7 +1,7 @@
 package io.jobpool.api;
 
 import io.jobpool.job.JobpoolException;
-import io.jobpool.job.ProblemType;
+import io.jobpool.job.Refusal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -108,11 +108,11 @@ public final class StreamHub implements AutoCloseable {
      */
     void admit() {
         if (stopping) {
-            throw new JobpoolException(ProblemType.SHUTTING_DOWN,
+            throw new JobpoolException(Refusal.SHUTTING_DOWN,
                     "the service is stopping; reconnect to another instance, or here once it is back, and resume");
         }
         if (sessions.size() >= settings.maxOpen()) {
-            throw new JobpoolException(ProblemType.OVERLOADED, sessions.size() + " streams are open, the most this"
+            throw new JobpoolException(Refusal.OVERLOADED, sessions.size() + " streams are open, the most this"
                     + " instance serves (jobpool.streams.max-open); retry later, or poll GET /v1/jobs/{id} and"
                     + " /results instead", null, RETRY_AFTER_SECONDS);
         }

@@ -18,9 +18,11 @@ import io.jobpool.function.builtin.Sha256;
 import io.jobpool.function.builtin.Sleep;
 import io.jobpool.function.builtin.Square;
 import io.jobpool.job.InMemoryJobRegistry;
+import io.jobpool.job.JobFunctions;
 import io.jobpool.job.JobService;
 import io.jobpool.job.JobSettings;
 import io.jobpool.job.QueueBoundAdmission;
+import io.jobpool.job.TenantQuotaAdmission;
 import io.jobpool.job.TenantQuotas;
 import io.jobpool.security.AnonymousAccessGuard;
 import io.jobpool.security.ApiKeyFilter;
@@ -83,13 +85,14 @@ class JobpoolConfiguration {
         return new CelExpressions(cel.limits(), meters);
     }
 
+    /** Admission: the queue bound first (the whole service), then each tenant's quota. */
     @Bean
     JobService jobService(FunctionCatalog catalog, CelExpressions expressions, Engine engine, PoolProperties pool, LimitsProperties limits,
                           ResultsProperties results, OpenJobProperties open, QuotaProperties quotas, MeterRegistry meters,
                           JsonMapper mapper) {
-        return new JobService(catalog, expressions, engine, new InMemoryJobRegistry(), new QueueBoundAdmission(limits.maxQueuedItems()),
-                tenantQuotas(quotas, limits),
-                new JobSettings(limits.maxItemsPerJob(), pool.retention(), results.maxBytes(),
+        return new JobService(new JobFunctions(catalog, expressions), engine, new InMemoryJobRegistry(),
+                List.of(new QueueBoundAdmission(limits.maxQueuedItems()), new TenantQuotaAdmission(tenantQuotas(quotas, limits))),
+                new JobSettings(limits.maxItemsPerJob(), limits.maxQueuedItems(), pool.retention(), results.maxBytes(),
                         open.maxPending(), open.idleTimeout()),
                 meters, mapper, Clock.systemUTC());
     }

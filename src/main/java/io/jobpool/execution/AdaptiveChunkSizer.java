@@ -25,7 +25,7 @@ final class AdaptiveChunkSizer implements ChunkSizer {
 
     @Override
     public int nextChunkSize(TaskRun run, int workers) {
-        Integer fixed = run.task().chunkSize();
+        Integer fixed = run.task().options().chunkSize();
         if (fixed != null) {
             return fixed;
         }

@@ -56,9 +56,9 @@ public final class Engine {
     public TaskRun start(MapTask task, TaskObserver observer) {
         TaskRun run = new TaskRun(task, observer, this, metrics.of(task.function().name()));
         active.add(run);
-        if (task.timeout() != null) {
+        if (task.options().timeout() != null) {
             deadlines.put(run, timer.schedule(() -> run.finish(new TaskOutcome.TimedOut(false)),
-                    task.timeout().toNanos(), TimeUnit.NANOSECONDS));
+                    task.options().timeout().toNanos(), TimeUnit.NANOSECONDS));
         }
         poolFor(task).scheduler().add(run);
         run.begin();

@@ -111,7 +111,7 @@ final class FairScheduler {
         if (run.unclaimed() == 0) {
             leave(group, run);
         } else if (--run.turnsLeft <= 0) {
-            run.turnsLeft = run.task().priority();
+            run.turnsLeft = run.task().options().priority();
             group.ring.addLast(group.ring.pollFirst());
         }
         if (!group.ring.isEmpty() && groups.peekFirst() == group) {

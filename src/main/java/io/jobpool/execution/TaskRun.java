@@ -61,8 +61,8 @@ public final class TaskRun {
         this.observer = observer;
         this.engine = engine;
         this.meters = meters;
-        this.turnsLeft = task.priority();
-        this.inputsClosed = !task.open();
+        this.turnsLeft = task.options().priority();
+        this.inputsClosed = !task.options().open();
     }
 
     public MapTask task() {
@@ -186,7 +186,7 @@ public final class TaskRun {
                 succeeded++;
             } else {
                 failures++;
-                if (task.failFast()) {
+                if (task.options().failFast()) {
                     firstFailure.compareAndSet(null, failure);
                     sink.flush();
                     publish(succeeded, failures);
@@ -254,7 +254,7 @@ public final class TaskRun {
             if (isFinished()) {
                 return STOPPED;
             }
-            if (attempt < task.retries()) {
+            if (attempt < task.options().retries()) {
                 meters.retried().increment();
                 continue;
             }

@@ -1,20 +1,41 @@
 package io.jobpool.job;
 
 /**
- * Decides whether a new job may be accepted: the service never takes on more than it can hold.
- * Called under the submission lock, so an implementation sees a consistent queue depth.
+ * Decides whether new work may be accepted now, like a {@code RejectedExecutionHandler} decides for a
+ * full executor: the service never takes on more than it can hold. The service asks each policy in turn
+ * ({@link QueueBoundAdmission}: the whole queue; {@link TenantQuotaAdmission}: each tenant's share) under
+ * its submission lock, so a policy sees a load that submissions cannot change meanwhile.
  */
 public interface AdmissionPolicy {
 
     /**
-     * Throws {@link JobpoolException} of type {@link ProblemType#OVERLOADED}, with a retry hint, if a
-     * job of {@code items} items must be refused now.
-     *
-     * @param queuedItems   items accepted and not finished yet
-     * @param itemsPerSecond how fast the queue drains at the moment
+     * Returns if {@code demand} may be accepted; otherwise throws a {@link JobpoolException} that says why
+     * ({@link Refusal#OVERLOADED} or {@link Refusal#QUOTA_EXCEEDED} with a retry hint from
+     * {@link RetryAfter}, or {@link Refusal#PAYLOAD_TOO_LARGE} when waiting would not help).
      */
-    void admit(long items, long queuedItems, double itemsPerSecond);
+    void admit(Demand demand, Load load);
 
-    /** The most items the service queues, as clients are told in {@code GET /v1/pool}. */
-    long maxQueuedItems();
+    /**
+     * What a request asks for.
+     *
+     * @param items    inputs of a new job or of a batch for an open job
+     * @param opensJob whether it is a new open job
+     */
+    record Demand(String tenant, long items, boolean opensJob) {
+    }
+
+    /** What the service holds now: items accepted and not finished, and how fast they drain. */
+    interface Load {
+
+        long queuedItems();
+
+        double itemsPerSecond();
+
+        /** One tenant's share; computed when asked, from the tenant's unfinished jobs. */
+        TenantLoad tenant(String tenant);
+    }
+
+    /** One tenant's unfinished work: items not yet done, how fast its jobs drain, and its open jobs. */
+    record TenantLoad(long queuedItems, double itemsPerSecond, int openJobs) {
+    }
 }

@@ -27,7 +27,7 @@ final class IdempotencyKeys {
             return null;
         }
         if (!entry.fingerprint().equals(fingerprint)) {
-            throw new JobpoolException(ProblemType.IDEMPOTENCY_KEY_REUSED, "the Idempotency-Key '" + key
+            throw new JobpoolException(Refusal.IDEMPOTENCY_KEY_REUSED, "the Idempotency-Key '" + key
                     + "' was used for a different request; use a new key for a new job", "Idempotency-Key", null);
         }
         return entry.job();

@@ -13,31 +13,21 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
- * One submitted job: its spec, state, progress and results.
+ * One job on this instance: its {@link JobRecord} (the plain data, replaced whole on every transition)
+ * and the local machinery that runs it: the engine's {@link TaskRun}, the inputs (a growing
+ * {@link OpenInputs} for an open job), the {@link ResultStore}, and the watchers that streams follow.
  *
- * <p>Request threads read it at any time; workers report into it through its {@link TaskObserver}.
- * State changes go through this object's monitor (they are rare: start and end), everything read on
- * the hot path is {@code volatile} or lives in the thread-safe {@link ResultStore}. While the job
- * runs, progress is read live from its {@link TaskRun}; at the end the counts are frozen here and the
- * run, which holds the inputs, is let go so that only the results stay in memory.
+ * <p>Threads: request threads read it at any time; workers report into it through its
+ * {@link TaskObserver}. Transitions are made under this object's monitor and publish a new record
+ * through a {@code volatile} field, so a reader always sees one consistent record. While the job runs,
+ * progress is read live from its run; at the end the counts are frozen into the record and the run,
+ * which holds the inputs, is let go so that only the results stay in memory.
  */
 public final class Job {
 
-    private final JobId id;
-    private final String tenant;
-    private final String function;
-    private final String expression;
-    private final int priority;
-    private final OnError onError;
-    private final Duration timeout;
-    private final boolean open;
-    private volatile List<?> inputs;
-    private volatile OpenInputs openInputs;
-    private final int maxPending;
-    private volatile Instant lastInputAt;
-    private final Instant createdAt;
     private final Clock clock;
     private final ResultStore results;
     private final ResultEncoder encoder;
@@ -45,87 +35,49 @@ public final class Job {
     private final CompletableFuture<Job> ended = new CompletableFuture<>();
     private final Set<Runnable> watchers = new CopyOnWriteArraySet<>();
 
-    private volatile JobState state = JobState.QUEUED;
-    private volatile Instant startedAt;
-    private volatile Instant finishedAt;
-    private volatile JobError error;
+    private volatile JobRecord record;
+    private volatile List<?> inputs;
+    private volatile OpenInputs openInputs;
+    private volatile Instant lastInputAt;
     private volatile TaskRun run;
-    private volatile long finalCompleted;
-    private volatile long finalFailed;
 
-    Job(JobId id, String tenant, JobSpec spec, String function, int maxPending, Clock clock, ResultEncoder encoder, Consumer<Job> onEnd) {
-        this.id = id;
-        // not the spec itself: it holds the inputs, which only the running task needs
-        this.tenant = tenant;
-        this.function = function;
-        this.expression = spec.expression();
-        this.priority = spec.priority();
-        this.onError = spec.onError();
-        this.timeout = spec.timeout();
+    Job(JobId id, String tenant, JobSpec spec, String function, int maxPending, Clock clock, ResultEncoder encoder,
+        Consumer<Job> onEnd) {
         this.clock = clock;
-        this.createdAt = clock.instant();
+        this.record = JobRecord.submitted(id, tenant, function, spec, maxPending, clock.instant());
         this.results = new ResultStore(spec.size());
-        this.maxPending = maxPending;
-        this.open = spec.open();
-        if (open) {
+        if (spec.options().open()) {
             openInputs = new OpenInputs();
             openInputs.append(spec.inputs());
             inputs = openInputs;
-            state = JobState.OPEN;
-            lastInputAt = createdAt;
+            lastInputAt = record.createdAt();
         } else {
-            openInputs = null;
             inputs = spec.inputs();
         }
         this.encoder = encoder;
         this.onEnd = onEnd;
     }
 
+    /** The job's data as of now; a later transition makes a new record, this one never changes. */
+    public JobRecord record() {
+        return record;
+    }
+
     public JobId id() {
-        return id;
+        return record.id();
     }
 
     /** Who owns the job: only this tenant can see or change it. */
     public String tenant() {
-        return tenant;
-    }
-
-    public String function() {
-        return function;
-    }
-
-    /** The CEL expression the job maps, or {@code null} when it names a catalog function. */
-    public String expression() {
-        return expression;
-    }
-
-    public int priority() {
-        return priority;
-    }
-
-    public OnError onError() {
-        return onError;
+        return record.tenant();
     }
 
     public JobState state() {
-        return state;
+        return record.state();
     }
 
-    public Instant createdAt() {
-        return createdAt;
-    }
-
-    public Instant startedAt() {
-        return startedAt;
-    }
-
-    public Instant finishedAt() {
-        return finishedAt;
-    }
-
-    /** Why the job did not succeed, or {@code null}. */
-    public JobError error() {
-        return error;
+    public ResultStore results() {
+        return results;
     }
 
     /** What the task maps: the submitted list, or the growing list of an open job. Released when it ends. */
@@ -133,46 +85,48 @@ public final class Job {
         return inputs;
     }
 
-    public boolean isOpen() {
-        return open;
-    }
-
-    /** For an open job: most inputs it holds unprocessed before a batch is refused with 429. */
-    public int maxPending() {
-        return maxPending;
-    }
-
     /** When an open job last got inputs (or was created). */
     Instant lastInputAt() {
         return lastInputAt;
     }
 
+    public Progress progress() {
+        JobRecord now = record;
+        TaskRun live = run;
+        long completed = live != null ? live.completed() : now.completed();
+        long failed = live != null ? live.failed() : now.failed();
+        Instant from = now.startedAt();
+        Instant to = now.finishedAt() != null ? now.finishedAt() : clock.instant();
+        double seconds = from == null ? 0 : Duration.between(from, to).toNanos() / 1e9;
+        return new Progress(results.size(), completed, Math.min(failed, completed), seconds, now.state().isTerminal());
+    }
+
     /**
-     * Appends a batch to an open job and returns the index of its first input. Refused with 409 once the
-     * job is closed or ended, and with 429 while it holds more unprocessed inputs than its bound.
+     * Appends a batch to an open job and returns the index of its first input. Refused as a conflict
+     * once the job is closed or ended, and as overloaded while it holds more unprocessed inputs than its bound.
      */
     int append(List<?> batch) {
         synchronized (this) {
-            if (!open) {
-                throw conflict("job " + id + " is not open: only jobs submitted with \"open\": true take more inputs");
+            JobRecord now = record;
+            if (!now.options().open()) {
+                throw conflict("job " + now.id() + " is not open: only jobs submitted with \"open\": true take more inputs");
             }
-            if (state != JobState.OPEN) {
-                throw conflict("job " + id + " is " + (state.isTerminal() ? "already " + state : "closed")
+            if (now.state() != JobState.OPEN) {
+                throw conflict("job " + now.id() + " is " + (now.state().isTerminal() ? "already " + now.state() : "closed")
                         + ": it takes no more inputs");
             }
-            if (batch.size() > maxPending) {
-                throw new JobpoolException(ProblemType.PAYLOAD_TOO_LARGE, "the batch has " + batch.size()
-                        + " inputs, more than this job's bound of " + maxPending + " unprocessed inputs; send smaller batches",
-                        null, null);
+            int bound = now.maxPending();
+            if (batch.size() > bound) {
+                throw new JobpoolException(Refusal.PAYLOAD_TOO_LARGE, "the batch has " + batch.size() + " inputs, more than"
+                        + " this job's bound of " + bound + " unprocessed inputs; send smaller batches");
             }
             TaskRun live = run;
             long pending = openInputs.size() - (live == null ? 0 : live.completed());
-            if (pending + batch.size() > maxPending) {
-                double rate = progress().itemsPerSecond();
-                long retryAfter = rate > 0 ? Math.max(1, Math.min(60, (long) Math.ceil((pending + batch.size() - maxPending) / rate))) : 1;
-                throw new JobpoolException(ProblemType.OVERLOADED, "job " + id + " has " + pending
-                        + " unprocessed inputs; " + batch.size() + " more would pass its bound of " + maxPending
-                        + ". Retry after " + retryAfter + " s", null, retryAfter);
+            long excess = pending + batch.size() - bound;
+            if (excess > 0) {
+                throw JobpoolException.full(Refusal.OVERLOADED, "job " + now.id() + " has " + pending
+                        + " unprocessed inputs; " + batch.size() + " more would pass its bound of " + bound,
+                        RetryAfter.toDrain(excess, progress().itemsPerSecond()));
             }
             int first = openInputs.append(batch);
             results.grow(openInputs.size());
@@ -188,13 +142,14 @@ public final class Job {
     void closeInputs() {
         TaskRun live;
         synchronized (this) {
-            if (!open) {
-                throw conflict("job " + id + " is not open: there is nothing to close");
+            JobRecord now = record;
+            if (!now.options().open()) {
+                throw conflict("job " + now.id() + " is not open: there is nothing to close");
             }
-            if (state != JobState.OPEN) {
-                throw conflict("job " + id + " is " + (state.isTerminal() ? "already " + state : "closed already"));
+            if (now.state() != JobState.OPEN) {
+                throw conflict("job " + now.id() + " is " + (now.state().isTerminal() ? "already " + now.state() : "closed already"));
             }
-            state = startedAt == null ? JobState.QUEUED : JobState.RUNNING;
+            record = now.closed();
             live = run;
         }
         changed();
@@ -206,15 +161,17 @@ public final class Job {
     /** Ends an open job that got no input for too long; false if it was not open any more. */
     boolean expire() {
         TaskRun live = run;
-        return state == JobState.OPEN && live != null && live.expire();
+        return state() == JobState.OPEN && live != null && live.expire();
     }
 
-    private JobpoolException conflict(String detail) {
-        return new JobpoolException(ProblemType.JOB_STATE_CONFLICT, detail);
+    /** Cancels the job; false if it had ended already. */
+    boolean cancel() {
+        TaskRun live = run;
+        return live != null && live.cancel();
     }
 
-    public ResultStore results() {
-        return results;
+    private static JobpoolException conflict(String detail) {
+        return new JobpoolException(Refusal.JOB_STATE_CONFLICT, detail);
     }
 
     /**
@@ -243,47 +200,25 @@ public final class Job {
         return ended;
     }
 
-    public Progress progress() {
-        TaskRun live = run;
-        long completed = live != null ? live.completed() : finalCompleted;
-        long failed = live != null ? live.failed() : finalFailed;
-        Instant from = startedAt;
-        Instant to = finishedAt != null ? finishedAt : clock.instant();
-        double seconds = from == null ? 0 : Duration.between(from, to).toNanos() / 1e9;
-        return new Progress(results.size(), completed, Math.min(failed, completed), seconds, state.isTerminal());
-    }
-
     void attach(TaskRun run) {
         synchronized (this) {
-            if (!state.isTerminal()) {
+            if (!state().isTerminal()) {
                 this.run = run;
             }
         }
-    }
-
-    /** Cancels the job; false if it had ended already. */
-    boolean cancel() {
-        TaskRun live = run;
-        return live != null && live.cancel();
     }
 
     TaskObserver observer() {
         return new Observer();
     }
 
+    private synchronized void transition(UnaryOperator<JobRecord> change) {
+        record = change.apply(record);
+    }
+
     private void end(JobState terminal, JobError cause, int completed, int failed) {
         synchronized (this) {
-            if (state.isTerminal()) {
-                return;
-            }
-            finalCompleted = completed;
-            finalFailed = failed;
-            finishedAt = clock.instant();
-            if (startedAt == null) {
-                startedAt = finishedAt;
-            }
-            error = cause;
-            state = terminal;
+            record = record.ended(terminal, cause, completed, failed, clock.instant());
             run = null;
             inputs = null;
             openInputs = null;
@@ -298,14 +233,7 @@ public final class Job {
 
         @Override
         public void started() {
-            synchronized (Job.this) {
-                if (startedAt == null) {
-                    startedAt = clock.instant();
-                }
-                if (state == JobState.QUEUED) {
-                    state = JobState.RUNNING;
-                }
-            }
+            transition(now -> now.started(clock.instant()));
             changed();
         }
 
@@ -330,7 +258,7 @@ public final class Job {
 
                 @Override
                 public void flush() {
-                    if (!state.isTerminal()) {
+                    if (!state().isTerminal()) {
                         int from = writer.unpublished();
                         writer.flush();
                         OpenInputs growing = openInputs;
@@ -342,23 +270,24 @@ public final class Job {
             };
         }
 
+        /** Exactly once per task (the engine's promise), so the record's guard never sees a second end. */
         @Override
         public void finished(TaskOutcome outcome, int completed, int failed) {
-            if (outcome instanceof TaskOutcome.Completed) {
-                end(JobState.SUCCEEDED, null, completed, failed);
-            } else if (outcome instanceof TaskOutcome.ItemFailed failure) {
-                end(JobState.FAILED, new JobError(failure.type(), failure.message(),
-                        failure.index() < 0 ? null : failure.index()), completed, failed);
-            } else if (outcome instanceof TaskOutcome.Cancelled) {
-                end(JobState.CANCELLED, new JobError("Cancelled", "the job was cancelled", null), completed, failed);
-            } else if (outcome instanceof TaskOutcome.TimedOut timedOut && timedOut.idle()) {
-                end(JobState.TIMED_OUT, new JobError("IdleTimeout",
-                        "the open job got no input for longer than its idle timeout and was never closed", null), completed, failed);
-            } else if (outcome instanceof TaskOutcome.TimedOut) {
-                end(JobState.TIMED_OUT, new JobError("TimedOut",
-                        "the job did not finish within its timeout of " + timeout, null), completed, failed);
-            } else {
-                end(JobState.CANCELLED, new JobError("ServiceStopped",
+            switch (outcome.kind()) {
+                case COMPLETED -> end(JobState.SUCCEEDED, null, completed, failed);
+                case ITEM_FAILED -> {
+                    TaskOutcome.ItemFailed failure = (TaskOutcome.ItemFailed) outcome;
+                    end(JobState.FAILED, new JobError(failure.type(), failure.message(),
+                            failure.index() < 0 ? null : failure.index()), completed, failed);
+                }
+                case CANCELLED -> end(JobState.CANCELLED, new JobError("Cancelled", "the job was cancelled", null),
+                        completed, failed);
+                case IDLE_TIMED_OUT -> end(JobState.TIMED_OUT, new JobError("IdleTimeout",
+                        "the open job got no input for longer than its idle timeout and was never closed", null),
+                        completed, failed);
+                case TIMED_OUT -> end(JobState.TIMED_OUT, new JobError("TimedOut", "the job did not finish within its"
+                        + " timeout of " + record.options().timeout(), null), completed, failed);
+                case STOPPED -> end(JobState.CANCELLED, new JobError("ServiceStopped",
                         "the service stopped before the job finished", null), completed, failed);
             }
         }

@@ -25,25 +25,25 @@ final class JobMetrics {
 
     private final MeterRegistry registry;
     /** Refusals for capacity and for bad functions or parameters: the ones an operator watches for. */
-    private static final Set<ProblemType> WATCHED_REFUSALS = EnumSet.of(ProblemType.OVERLOADED, ProblemType.QUOTA_EXCEEDED,
-            ProblemType.SHUTTING_DOWN, ProblemType.PAYLOAD_TOO_LARGE, ProblemType.UNKNOWN_FUNCTION, ProblemType.INVALID_PARAMS,
-            ProblemType.INVALID_EXPRESSION);
+    private static final Set<Refusal> WATCHED_REFUSALS = EnumSet.of(Refusal.OVERLOADED, Refusal.QUOTA_EXCEEDED,
+            Refusal.SHUTTING_DOWN, Refusal.PAYLOAD_TOO_LARGE, Refusal.UNKNOWN_FUNCTION, Refusal.INVALID_PARAMS,
+            Refusal.INVALID_EXPRESSION);
 
-    private final JobRegistry jobs;
+    private final LiveJobs live;
     private final Set<String> tenants = ConcurrentHashMap.newKeySet();
 
-    JobMetrics(MeterRegistry registry, JobRegistry jobs, AdmissionPolicy admission) {
+    JobMetrics(MeterRegistry registry, JobRegistry jobs, LiveJobs live, long maxQueuedItems) {
         this.registry = registry;
-        this.jobs = jobs;
+        this.live = live;
         for (JobState state : JobState.values()) {
             Gauge.builder("jobpool.jobs", jobs, registered -> count(registered, state)).tag("state", state.name())
                     .description("Retained jobs, by state").register(registry);
         }
         // the refusals dashboards and alerts watch exist at 0 from start-up, so rate() sees zero, not no data
-        for (ProblemType reason : WATCHED_REFUSALS) {
+        for (Refusal reason : WATCHED_REFUSALS) {
             rejectedCounter(reason);
         }
-        Gauge.builder("jobpool.queue.items.max", admission, AdmissionPolicy::maxQueuedItems)
+        Gauge.builder("jobpool.queue.items.max", () -> maxQueuedItems)
                 .description("The bound on items accepted and not yet finished (jobpool.limits.max-queued-items)")
                 .register(registry);
     }
@@ -52,13 +52,13 @@ final class JobMetrics {
         Counter.builder("jobpool.jobs.submitted").tag("function", function)
                 .description("Jobs accepted").register(registry).increment();
         if (tenants.add(tenant)) {
-            Gauge.builder("jobpool.tenant.items.queued", jobs, registered -> queuedItems(registered, tenant))
+            Gauge.builder("jobpool.tenant.items.queued", live, unfinished -> unfinished.load(tenant).queuedItems())
                     .tag("tenant", tenant).description("Items of the tenant's unfinished jobs not yet done")
                     .register(registry);
         }
     }
 
-    void ended(Job job) {
+    void ended(JobRecord job) {
         Counter.builder("jobpool.jobs.finished").tag("state", job.state().name()).tag("function", job.function())
                 .description("Jobs that reached a terminal state").register(registry).increment();
         Timer.builder("jobpool.job.duration").tag("state", job.state().name())
@@ -69,11 +69,11 @@ final class JobMetrics {
                 .record(Duration.between(job.createdAt(), job.finishedAt()));
     }
 
-    void rejected(ProblemType reason) {
+    void rejected(Refusal reason) {
         rejectedCounter(reason).increment();
     }
 
-    private Counter rejectedCounter(ProblemType reason) {
+    private Counter rejectedCounter(Refusal reason) {
         return Counter.builder("jobpool.jobs.rejected").tag("reason", reason.name().toLowerCase(Locale.ROOT).replace('_', '-'))
                 .description("Submissions refused").register(registry);
     }
@@ -86,16 +86,5 @@ final class JobMetrics {
             }
         }
         return count;
-    }
-
-    private static long queuedItems(JobRegistry jobs, String tenant) {
-        long queued = 0;
-        for (Job job : jobs.all()) {
-            if (job.tenant().equals(tenant) && !job.state().isTerminal()) {
-                Progress progress = job.progress();
-                queued += progress.total() - progress.completed();
-            }
-        }
-        return queued;
     }
 }

@@ -2,11 +2,6 @@ package io.jobpool.job;
 
 import io.jobpool.execution.Engine;
 import io.jobpool.execution.MapTask;
-import io.jobpool.execution.TaskRun;
-import io.jobpool.function.FunctionCatalog;
-import io.jobpool.function.InvalidParamsException;
-import io.jobpool.function.cel.CelExpressions;
-import io.jobpool.function.cel.ExpressionException;
 import io.jobpool.function.spi.JobFunction;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -16,46 +11,45 @@ import tools.jackson.databind.json.JsonMapper;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 
 /**
- * What clients can do with jobs: submit, look up, list, cancel, wait for the end. Also keeps the
- * retained set within its time and memory bounds.
+ * What clients can do with jobs: submit, look up, list, feed and close open jobs, cancel. Admission is
+ * left to the {@link AdmissionPolicy policies}, the retained set's bounds to {@link Retention}, a job's
+ * life to {@link Job} and its {@link JobRecord}.
  *
- * <p>Thread-safe. Submissions are serialised by one lock around admission and start, so two
- * concurrent submits cannot both squeeze under the queue bound; everything else is lock-free.
+ * <p>Thread-safe. Submissions and batches are serialised by one lock around admission and start, so two
+ * concurrent requests cannot both squeeze under a bound; everything else is lock-free.
  */
 public final class JobService {
 
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
 
-    private final FunctionCatalog catalog;
-    private final CelExpressions expressions;
+    private final JobFunctions functions;
     private final Engine engine;
     private final JobRegistry registry;
-    private final AdmissionPolicy admission;
+    private final List<AdmissionPolicy> admission;
     private final JobSettings settings;
     private final JobMetrics metrics;
     private final ResultEncoder encoder;
     private final Clock clock;
     private final Object submissions = new Object();
-    private final TenantQuotas quotas;
+    private final LiveJobs live = new LiveJobs();
+    private final Retention retention;
     private final IdempotencyKeys idempotencyKeys = new IdempotencyKeys();
     private volatile boolean stopping;
 
-    public JobService(FunctionCatalog catalog, CelExpressions expressions, Engine engine, JobRegistry registry,
-                      AdmissionPolicy admission, TenantQuotas quotas, JobSettings settings, MeterRegistry meters, JsonMapper mapper, Clock clock) {
-        this.catalog = catalog;
-        this.expressions = expressions;
+    public JobService(JobFunctions functions, Engine engine, JobRegistry registry, List<AdmissionPolicy> admission,
+                      JobSettings settings, MeterRegistry meters, JsonMapper mapper, Clock clock) {
+        this.functions = functions;
         this.engine = engine;
         this.registry = registry;
-        this.admission = admission;
-        this.quotas = quotas;
+        this.admission = List.copyOf(admission);
         this.settings = settings;
-        this.metrics = new JobMetrics(meters, registry, admission);
+        this.metrics = new JobMetrics(meters, registry, live, settings.maxQueuedItems());
         this.encoder = new ResultEncoder(mapper);
         this.clock = clock;
+        this.retention = new Retention(registry, settings.retention(), settings.resultsMaxBytes());
     }
 
     /**
@@ -78,25 +72,23 @@ public final class JobService {
         try {
             return admitAndStart(tenant, spec, idempotency);
         } catch (JobpoolException e) {
-            metrics.rejected(e.type());
+            metrics.rejected(e.refusal());
             throw e;
         }
     }
 
     private Submission admitAndStart(String tenant, JobSpec spec, Idempotency idempotency) {
-        if (stopping) {
-            throw new JobpoolException(ProblemType.SHUTTING_DOWN, "the service is shutting down; submit to another instance or retry later");
-        }
-        JobFunction<?> function = spec.expression() != null ? compile(spec.expression()) : catalogFunction(spec);
+        refuseWhileStopping("submit to another instance or retry later");
+        JobFunction<?> function = functions.resolve(spec);
         if (spec.size() > settings.maxItemsPerJob()) {
-            throw new JobpoolException(ProblemType.PAYLOAD_TOO_LARGE, "the job has " + spec.size()
+            throw new JobpoolException(Refusal.PAYLOAD_TOO_LARGE, "the job has " + spec.size()
                     + " inputs; at most " + settings.maxItemsPerJob() + " are allowed per job", "inputs", null);
         }
-        if (spec.maxPending() != null && spec.maxPending() > settings.openMaxPending()) {
+        Integer maxPending = spec.options().maxPending();
+        if (maxPending != null && maxPending > settings.openMaxPending()) {
             throw JobpoolException.invalid("maxPending", "maxPending must be at most " + settings.openMaxPending()
-                    + " (jobpool.open-jobs.max-pending), got " + spec.maxPending());
+                    + " (jobpool.open-jobs.max-pending), got " + maxPending);
         }
-        int maxPending = spec.maxPending() != null ? spec.maxPending() : settings.openMaxPending();
         Job job;
         synchronized (submissions) {
             if (idempotency != null) {
@@ -106,79 +98,52 @@ public final class JobService {
                     return new Submission(replayed, true);
                 }
             }
-            admission.admit(spec.size(), engine.queuedItems(), engine.itemsPerSecond());
-            checkQuota(tenant, spec.size(), spec.open());
-            job = new Job(JobId.random(), tenant, spec, function.name(), maxPending, clock, encoder, this::ended);
+            admit(new AdmissionPolicy.Demand(tenant, spec.size(), spec.options().open()));
+            job = new Job(JobId.random(), tenant, spec, function.name(),
+                    maxPending != null ? maxPending : settings.openMaxPending(), clock, encoder, this::ended);
             // logged before the start, so that a job's "submitted" line always precedes its "ended" line
             lifecycle(job, "submitted").addKeyValue("function", function.name()).addKeyValue("items", spec.size())
                     .log("Job {} submitted: tenant={} function={} items={}", job.id(), tenant, function.name(), spec.size());
-            MapTask task = new MapTask(function, spec.params(), job.inputs(), spec.chunkSize(),
-                    spec.onError() == OnError.FAIL, spec.retries(), spec.priority(), spec.timeout(), job.id().value(),
-                    spec.open(), tenant);
-            TaskRun run = engine.start(task, job.observer());
-            job.attach(run);
+            // known before the start, so that the end (which may come at once) finds it to forget
             registry.add(job);
+            live.add(job);
+            job.attach(engine.start(new MapTask(function, spec.params(), job.inputs(), spec.options(), job.id().value(),
+                    tenant), job.observer()));
             if (idempotency != null) {
                 idempotencyKeys.remember(tenant, idempotency.key(), idempotency.fingerprint(), job.id(), clock.instant());
             }
-        }
-        if (job.state().isTerminal()) {
-            // it ended before it was registered, so its end could not count it against the budget
-            enforceResultsBudget();
         }
         metrics.submitted(function.name(), tenant);
         return new Submission(job, false);
     }
 
-    /**
-     * Refuses work past the tenant's quota, with a retry hint from how fast the tenant's own jobs drain.
-     * Called under the submission lock, so the tenant's usage cannot change meanwhile through submits.
-     */
-    private void checkQuota(String tenant, long items, boolean opensJob) {
-        TenantQuotas.Quota quota = quotas.of(tenant);
-        long queued = 0;
-        int openJobs = 0;
-        double rate = 0;
-        for (Job job : registry.all()) {
-            if (!job.tenant().equals(tenant) || job.state().isTerminal()) {
-                continue;
+    private void admit(AdmissionPolicy.Demand demand) {
+        long queued = engine.queuedItems();
+        double rate = engine.itemsPerSecond();
+        AdmissionPolicy.Load load = new AdmissionPolicy.Load() {
+            @Override
+            public long queuedItems() {
+                return queued;
             }
-            Progress progress = job.progress();
-            queued += progress.total() - progress.completed();
-            rate += progress.itemsPerSecond();
-            openJobs += job.state() == JobState.OPEN ? 1 : 0;
-        }
-        if (opensJob && openJobs >= quota.maxOpenJobs()) {
-            throw new JobpoolException(ProblemType.QUOTA_EXCEEDED, "tenant " + tenant + " has " + openJobs
-                    + " open jobs, its quota; close one first", null, 5L);
-        }
-        long excess = queued + items - quota.maxQueuedItems();
-        if (excess > 0) {
-            long retryAfter = Math.max(1, Math.min(300, rate > 0 ? (long) Math.ceil(excess / rate) : 5));
-            throw new JobpoolException(ProblemType.QUOTA_EXCEEDED, "tenant " + tenant + " has " + queued
-                    + " items queued; " + items + " more would pass its quota of " + quota.maxQueuedItems()
-                    + ". Retry after " + retryAfter + " s", null, retryAfter);
+
+            @Override
+            public double itemsPerSecond() {
+                return rate;
+            }
+
+            @Override
+            public AdmissionPolicy.TenantLoad tenant(String tenant) {
+                return live.load(tenant);
+            }
+        };
+        for (AdmissionPolicy policy : admission) {
+            policy.admit(demand, load);
         }
     }
 
-    private JobFunction<?> catalogFunction(JobSpec spec) {
-        JobFunction<?> function = catalog.find(spec.function()).orElseThrow(() -> new JobpoolException(
-                ProblemType.UNKNOWN_FUNCTION, "no function is named '" + spec.function() + "'; GET /v1/functions lists them",
-                "function", null));
-        try {
-            FunctionCatalog.validateParams(function, spec.params());
-        } catch (InvalidParamsException e) {
-            throw new JobpoolException(ProblemType.INVALID_PARAMS, e.getMessage(), e.field(), null);
-        }
-        return function;
-    }
-
-    private JobFunction<?> compile(String expression) {
-        try {
-            return expressions.compile(expression);
-        } catch (ExpressionException e) {
-            throw new JobpoolException(ProblemType.INVALID_EXPRESSION, "the expression does not compile at line "
-                    + e.line() + ", column " + e.column() + ": " + e.getMessage(), "expression", null);
+    private void refuseWhileStopping(String advice) {
+        if (stopping) {
+            throw new JobpoolException(Refusal.SHUTTING_DOWN, "the service is shutting down; " + advice);
         }
     }
 
@@ -188,8 +153,8 @@ public final class JobService {
      */
     public Job get(String tenant, String id) {
         return JobId.parse(id).flatMap(registry::find).filter(job -> job.tenant().equals(tenant))
-                .orElseThrow(() -> new JobpoolException(ProblemType.JOB_NOT_FOUND, "no job has the id '" + id
-                        + "'; it may never have existed or its retention ended", null, null));
+                .orElseThrow(() -> new JobpoolException(Refusal.JOB_NOT_FOUND, "no job has the id '" + id
+                        + "'; it may never have existed or its retention ended"));
     }
 
     public JobRegistry.Page list(String tenant, JobState state, int offset, int limit) {
@@ -201,8 +166,8 @@ public final class JobService {
         Job job = get(tenant, id);
         lifecycle(job, "cancel-requested").log("Job {} cancel requested: tenant={}", job.id(), tenant);
         if (!job.cancel() && job.state().isTerminal()) {
-            throw new JobpoolException(ProblemType.JOB_STATE_CONFLICT, "job " + id + " has already ended as "
-                    + job.state() + "; only queued or running jobs can be cancelled", null, null);
+            throw new JobpoolException(Refusal.JOB_STATE_CONFLICT, "job " + id + " has already ended as "
+                    + job.state() + "; only queued or running jobs can be cancelled");
         }
         job.whenEnded().join();
         return job;
@@ -210,25 +175,22 @@ public final class JobService {
 
     /**
      * Appends a batch of inputs to an open job; returns the index of the first. The batch counts against
-     * the service's queue bound like a submission does, and against the job's own bound.
+     * the admission policies like a submission does, and against the job's own bound.
      */
     public int append(String tenant, String id, List<?> batch) {
         Job job = get(tenant, id);
         if (batch.size() > settings.maxItemsPerJob()) {
-            throw new JobpoolException(ProblemType.PAYLOAD_TOO_LARGE, "the batch has " + batch.size()
-                    + " inputs; at most " + settings.maxItemsPerJob() + " are allowed per request", null, null);
+            throw new JobpoolException(Refusal.PAYLOAD_TOO_LARGE, "the batch has " + batch.size()
+                    + " inputs; at most " + settings.maxItemsPerJob() + " are allowed per request");
         }
         try {
             synchronized (submissions) {
-                if (stopping) {
-                    throw new JobpoolException(ProblemType.SHUTTING_DOWN, "the service is shutting down; it takes no more inputs");
-                }
-                admission.admit(batch.size(), engine.queuedItems(), engine.itemsPerSecond());
-                checkQuota(tenant, batch.size(), false);
+                refuseWhileStopping("it takes no more inputs");
+                admit(new AdmissionPolicy.Demand(tenant, batch.size(), false));
                 return job.append(batch);
             }
         } catch (JobpoolException e) {
-            metrics.rejected(e.type());
+            metrics.rejected(e.refusal());
             throw e;
         }
     }
@@ -243,18 +205,22 @@ public final class JobService {
 
     public PoolStatus pool() {
         return new PoolStatus(engine.workers(), engine.ioWorkers(), engine.busy(), engine.ioBusy(),
-                engine.queuedItems(), admission.maxQueuedItems(),
-                engine.activeTasks(), engine.itemsPerSecond());
+                engine.queuedItems(), settings.maxQueuedItems(), engine.activeTasks(), engine.itemsPerSecond());
     }
 
     private void ended(Job job) {
-        metrics.ended(job);
-        Progress progress = job.progress();
-        lifecycle(job, "ended").addKeyValue("state", job.state().name()).addKeyValue("completed", progress.completed())
-                .addKeyValue("failed", progress.failed())
-                .log("Job {} ended: state={} completed={} failed={}", job.id(), job.state(), progress.completed(),
-                        progress.failed());
-        enforceResultsBudget();
+        live.remove(job);
+        metrics.ended(job.record());
+        JobRecord record = job.record();
+        lifecycle(job, "ended").addKeyValue("state", record.state().name()).addKeyValue("completed", record.completed())
+                .addKeyValue("failed", record.failed())
+                .log("Job {} ended: state={} completed={} failed={}", job.id(), record.state(), record.completed(),
+                        record.failed());
+        long unfinishedBytes = 0;
+        for (Job running : live.all()) {
+            unfinishedBytes += running.results().bytes();
+        }
+        retention.ended(job, unfinishedBytes);
     }
 
     /**
@@ -263,35 +229,13 @@ public final class JobService {
      */
     public void evictExpired() {
         Instant now = clock.instant();
-        Instant cutoff = now.minus(settings.retention());
+        idempotencyKeys.forgetOlderThan(now.minus(settings.retention()));
+        retention.sweep(now);
         Instant idleCutoff = now.minus(settings.openIdleTimeout());
-        idempotencyKeys.forgetOlderThan(cutoff);
-        for (Job job : registry.all()) {
-            if (job.state().isTerminal() && job.finishedAt().isBefore(cutoff)) {
-                registry.remove(job.id());
-                lifecycle(log.atDebug(), job, "removed").log("Job {} removed: its retention ended", job.id());
-            } else if (job.state() == JobState.OPEN && job.lastInputAt().isBefore(idleCutoff) && job.expire()) {
+        for (Job job : live.all()) {
+            if (job.state() == JobState.OPEN && job.lastInputAt().isBefore(idleCutoff) && job.expire()) {
                 lifecycle(job, "expired").log("Job {} expired: no input for {}", job.id(), settings.openIdleTimeout());
             }
-        }
-    }
-
-    private void enforceResultsBudget() {
-        List<Job> jobs = registry.all();
-        long total = jobs.stream().mapToLong(job -> job.results().bytes()).sum();
-        if (total <= settings.resultsMaxBytes()) {
-            return;
-        }
-        List<Job> oldestFirst = jobs.stream().filter(job -> job.state().isTerminal())
-                .sorted(Comparator.comparing(Job::finishedAt)).toList();
-        for (Job job : oldestFirst) {
-            if (total <= settings.resultsMaxBytes()) {
-                break;
-            }
-            registry.remove(job.id());
-            total -= job.results().bytes();
-            lifecycle(job, "evicted").log("Job {} evicted: retained results over the budget of {} bytes", job.id(),
-                    settings.resultsMaxBytes());
         }
     }
 
@@ -305,7 +249,7 @@ public final class JobService {
         return lifecycle(log.atInfo(), job, event);
     }
 
-    private static LoggingEventBuilder lifecycle(LoggingEventBuilder line, Job job, String event) {
+    static LoggingEventBuilder lifecycle(LoggingEventBuilder line, Job job, String event) {
         return line.addKeyValue("jobId", job.id().value()).addKeyValue("tenant", job.tenant()).addKeyValue("jobEvent", event);
     }
 

@@ -1,8 +1,30 @@
 package io.jobpool.job;
 
+import java.util.EnumSet;
+import java.util.Set;
+
 /**
- * Where a job is in its life: {@code QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED | TIMED_OUT};
- * an open job is {@code OPEN} (its items run as they arrive) until it is closed.
+ * Where a job is in its life, and every move it may make. {@link #next()} is the one table of legal
+ * transitions; {@link JobRecord} checks it on each change, so an illegal move throws instead of quietly
+ * happening.
+ *
+ * <pre>
+ * from       to                                      when
+ * OPEN       QUEUED                                  closed before any chunk started
+ * OPEN       RUNNING                                 closed after a chunk started
+ * OPEN       FAILED, CANCELLED, TIMED_OUT            an item failed (onError=fail), cancelled, deadline or
+ *                                                    idle timeout passed, service stopped
+ * QUEUED     RUNNING                                 its first chunk starts
+ * QUEUED     SUCCEEDED                               it has no inputs at all
+ * QUEUED     FAILED, CANCELLED, TIMED_OUT            as for RUNNING, before any chunk started
+ * RUNNING    SUCCEEDED                               every item has a value (or, with onError=continue, an error)
+ * RUNNING    FAILED, CANCELLED, TIMED_OUT            an item failed (onError=fail), cancelled or service
+ *                                                    stopped, deadline passed
+ * SUCCEEDED, FAILED, CANCELLED, TIMED_OUT            terminal: nothing changes after them
+ * </pre>
+ *
+ * An {@code OPEN} job runs its items as they arrive and stays {@code OPEN} while it runs, until it is
+ * closed; it cannot succeed before that, since more inputs may come.
  */
 public enum JobState {
     QUEUED(false),
@@ -22,5 +44,19 @@ public enum JobState {
     /** Terminal states are final: no result changes after them. */
     public boolean isTerminal() {
         return terminal;
+    }
+
+    /** The states this one may move to; empty for a terminal state. */
+    public Set<JobState> next() {
+        return switch (this) {
+            case QUEUED -> EnumSet.of(RUNNING, SUCCEEDED, FAILED, CANCELLED, TIMED_OUT);
+            case OPEN -> EnumSet.of(QUEUED, RUNNING, FAILED, CANCELLED, TIMED_OUT);
+            case RUNNING -> EnumSet.of(SUCCEEDED, FAILED, CANCELLED, TIMED_OUT);
+            case SUCCEEDED, FAILED, CANCELLED, TIMED_OUT -> EnumSet.noneOf(JobState.class);
+        };
+    }
+
+    public boolean canMoveTo(JobState to) {
+        return next().contains(to);
     }
 }

@@ -1,8 +1,9 @@
 package io.jobpool.job;
 
 /**
- * The default admission: a bound on items queued across all jobs. Over it, the client is told to come
- * back when, at the current drain rate, enough room will have been made (between 1 and 300 seconds).
+ * A bound on items queued across all jobs. A job larger than the bound can never fit (too large);
+ * otherwise, over it, the client is told to come back when, at the current drain rate, enough room
+ * will have been made.
  */
 public final class QueueBoundAdmission implements AdmissionPolicy {
 
@@ -13,24 +14,17 @@ public final class QueueBoundAdmission implements AdmissionPolicy {
     }
 
     @Override
-    public void admit(long items, long queuedItems, double itemsPerSecond) {
-        if (items > maxQueuedItems) {
-            throw new JobpoolException(ProblemType.PAYLOAD_TOO_LARGE, "the job has " + items
+    public void admit(Demand demand, Load load) {
+        if (demand.items() > maxQueuedItems) {
+            throw new JobpoolException(Refusal.PAYLOAD_TOO_LARGE, "the job has " + demand.items()
                     + " inputs, more than the service ever queues (" + maxQueuedItems + "); split it into smaller jobs",
                     "inputs", null);
         }
-        long excess = queuedItems + items - maxQueuedItems;
+        long queued = load.queuedItems();
+        long excess = queued + demand.items() - maxQueuedItems;
         if (excess > 0) {
-            long seconds = itemsPerSecond > 0 ? (long) Math.ceil(excess / itemsPerSecond) : 5;
-            long retryAfter = Math.max(1, Math.min(300, seconds));
-            throw new JobpoolException(ProblemType.OVERLOADED, "the queue holds " + queuedItems + " items; "
-                    + items + " more would pass the bound of " + maxQueuedItems + ". Retry after " + retryAfter + " s",
-                    null, retryAfter);
+            throw JobpoolException.full(Refusal.OVERLOADED, "the queue holds " + queued + " items; " + demand.items()
+                    + " more would pass the bound of " + maxQueuedItems, RetryAfter.toDrain(excess, load.itemsPerSecond()));
         }
-    }
-
-    @Override
-    public long maxQueuedItems() {
-        return maxQueuedItems;
     }
 }

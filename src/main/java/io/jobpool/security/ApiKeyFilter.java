@@ -1,6 +1,5 @@
 package io.jobpool.security;
 
-import io.jobpool.job.ProblemType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -81,14 +80,13 @@ public final class ApiKeyFilter extends OncePerRequestFilter {
     }
 
     private void refuse(HttpServletRequest request, HttpServletResponse response, String detail) throws IOException {
-        ProblemType type = ProblemType.UNAUTHORIZED;
-        response.setStatus(type.status());
+        response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
         response.setHeader("WWW-Authenticate", "Bearer realm=\"jobpool\"");
         response.setContentType("application/problem+json");
         Map<String, Object> problem = new LinkedHashMap<>();
-        problem.put("type", type.uri());
-        problem.put("title", type.title());
-        problem.put("status", type.status());
+        problem.put("type", "urn:jobpool:problem:unauthorized");
+        problem.put("title", "Missing or invalid API key");
+        problem.put("status", HttpServletResponse.SC_UNAUTHORIZED);
         problem.put("detail", detail);
         problem.put("instance", request.getRequestURI());
         mapper.writeValue(response.getOutputStream(), problem);

@@ -1,7 +1,6 @@
 package io.jobpool.api;
 
 import io.jobpool.config.LimitsProperties;
-import io.jobpool.job.ProblemType;
 import io.jobpool.support.Http;
 import io.jobpool.support.ServerTest;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,5 @@
 package io.jobpool.api;
 
-import io.jobpool.job.ProblemType;
 import io.jobpool.support.Http;
 import io.jobpool.support.ServerTest;
 import org.junit.jupiter.api.AfterEach;

@@ -3,6 +3,7 @@ package io.jobpool.bench;
 import io.jobpool.execution.Engine;
 import io.jobpool.execution.EngineSettings;
 import io.jobpool.execution.MapTask;
+import io.jobpool.execution.RunOptions;
 import io.jobpool.execution.ChunkSink;
 import io.jobpool.execution.TaskObserver;
 import io.jobpool.execution.TaskOutcome;
@@ -183,7 +184,7 @@ public class EngineBenchmark {
     static Object[] runOnEngine(Engine engine, JobFunction<?> function, Map<String, Object> params,
                                 List<?> inputs, Integer chunkSize) throws Exception {
         ArrayObserver observer = new ArrayObserver(inputs.size());
-        engine.start(new MapTask(function, params, inputs, chunkSize, true, 0, 1, null, "jmh", false, "bench"), observer);
+        engine.start(new MapTask(function, params, inputs, RunOptions.DEFAULTS.withChunkSize(chunkSize).withPriority(1), "jmh", "bench"), observer);
         TaskOutcome outcome = observer.done.get(5, TimeUnit.MINUTES);
         if (!(outcome instanceof TaskOutcome.Completed) || observer.failed != 0) {
             throw new IllegalStateException("task ended " + outcome + ", failed items " + observer.failed);

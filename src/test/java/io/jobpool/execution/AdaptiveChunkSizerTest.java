@@ -46,7 +46,7 @@ class AdaptiveChunkSizerTest {
     }
 
     private static TaskRun run(int items, Integer chunkSize) {
-        MapTask task = new MapTask(new Square(), Map.of(), Collections.nCopies(items, 1), chunkSize, true, 0, 5, null, "test", false, "test");
+        MapTask task = new MapTask(new Square(), Map.of(), Collections.nCopies(items, 1), RunOptions.DEFAULTS.withChunkSize(chunkSize), "test", "test");
         return new TaskRun(task, null, null, null);
     }
 

@@ -30,7 +30,7 @@ class EngineTest {
     void failFastFailureWinsEvenWhenItIsTheLastItemCounted() throws Exception {
         for (int round = 0; round < 300; round++) {
             Recorder recorder = new Recorder();
-            engine.start(new MapTask(new Fail(), Map.of("on", List.of(2)), List.of(1, 2, 3), 1, true, 0, 5, null, "t", false, "test"), recorder);
+            engine.start(new MapTask(new Fail(), Map.of("on", List.of(2)), List.of(1, 2, 3), RunOptions.DEFAULTS.withChunkSize(1), "t", "test"), recorder);
 
             TaskOutcome outcome = recorder.outcome.get(5, TimeUnit.SECONDS);
 
@@ -44,7 +44,7 @@ class EngineTest {
         Recorder recorder = new Recorder();
         List<Integer> inputs = IntStream.range(0, 100_000).boxed().toList();
 
-        engine.start(new MapTask(new Square(), Map.of(), inputs, null, true, 0, 5, null, "t", false, "test"), recorder);
+        engine.start(new MapTask(new Square(), Map.of(), inputs, RunOptions.DEFAULTS, "t", "test"), recorder);
 
         assertThat(recorder.outcome.get(10, TimeUnit.SECONDS)).isInstanceOf(TaskOutcome.Completed.class);
         assertThat(recorder.values).hasSize(100_000);

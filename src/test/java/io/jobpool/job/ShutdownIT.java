@@ -42,6 +42,6 @@ class ShutdownIT {
         assertThat(refused.json().get("type").asString()).isEqualTo("urn:jobpool:problem:shutting-down");
         assertThat(jobs.get("anonymous", shortJob).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(jobs.get("anonymous", longJob).state()).isEqualTo(JobState.CANCELLED);
-        assertThat(jobs.get("anonymous", longJob).error().type()).isEqualTo("ServiceStopped");
+        assertThat(jobs.get("anonymous", longJob).record().error().type()).isEqualTo("ServiceStopped");
     }
 }

@@ -1,4 +1,4 @@
-package io.jobpool.job;
+package io.jobpool.execution;
 
 /** What an item failure does to its job. */
 public enum OnError {

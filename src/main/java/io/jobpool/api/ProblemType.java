@@ -1,13 +1,16 @@
-package io.jobpool.job;
+package io.jobpool.api;
+
+import io.jobpool.job.Refusal;
 
 /**
- * Every kind of error the service answers with, as an RFC 9457 problem type: a stable slug (the type
- * URI is {@code urn:jobpool:problem:<slug>}), a title and the HTTP status it maps to.
+ * Every kind of problem the API answers with (RFC 9457): a stable slug (the type URI is
+ * {@code urn:jobpool:problem:<slug>}), a title and the HTTP status. {@link #of(Refusal)} is the one place
+ * where the domain's refusals become HTTP. (The 401 for a missing key is written by the security filter,
+ * the only place that refuses a caller.)
  */
 public enum ProblemType {
     MALFORMED_REQUEST("malformed-request", "Malformed request", 400),
     INVALID_REQUEST("invalid-request", "Invalid request", 400),
-    UNAUTHORIZED("unauthorized", "Missing or invalid API key", 401),
     JOB_NOT_FOUND("job-not-found", "Job not found", 404),
     FUNCTION_NOT_FOUND("function-not-found", "Function not found", 404),
     NOT_FOUND("not-found", "Not found", 404),
@@ -23,6 +26,7 @@ public enum ProblemType {
     IDEMPOTENCY_KEY_REUSED("idempotency-key-reused", "Idempotency key reused with another request", 422),
     OVERLOADED("overloaded", "Service overloaded", 429),
     QUOTA_EXCEEDED("quota-exceeded", "Tenant quota exceeded", 429),
+    INTERNAL_ERROR("internal-error", "Internal error", 500),
     SHUTTING_DOWN("shutting-down", "Service shutting down", 503);
 
     private final String slug;
@@ -33,6 +37,24 @@ public enum ProblemType {
         this.slug = slug;
         this.title = title;
         this.status = status;
+    }
+
+    /** How a refusal of the domain is answered. */
+    public static ProblemType of(Refusal refusal) {
+        return switch (refusal) {
+            case INVALID_REQUEST -> INVALID_REQUEST;
+            case JOB_NOT_FOUND -> JOB_NOT_FOUND;
+            case FUNCTION_NOT_FOUND -> FUNCTION_NOT_FOUND;
+            case JOB_STATE_CONFLICT -> JOB_STATE_CONFLICT;
+            case PAYLOAD_TOO_LARGE -> PAYLOAD_TOO_LARGE;
+            case UNKNOWN_FUNCTION -> UNKNOWN_FUNCTION;
+            case INVALID_PARAMS -> INVALID_PARAMS;
+            case INVALID_EXPRESSION -> INVALID_EXPRESSION;
+            case IDEMPOTENCY_KEY_REUSED -> IDEMPOTENCY_KEY_REUSED;
+            case OVERLOADED -> OVERLOADED;
+            case QUOTA_EXCEEDED -> QUOTA_EXCEEDED;
+            case SHUTTING_DOWN -> SHUTTING_DOWN;
+        };
     }
 
     public String uri() {
