@@ -200,6 +200,23 @@ class TaskRunTest {
         assertThat(recorder.errors).containsExactly(Map.entry(0, "IllegalStateException: bad input"));
     }
 
+    /**
+     * An {@link ItemFailure} thrown without a message still reaches the sink with one: every item error
+     * has a message (the API requires it), and a null one broke the result store's writer, so the
+     * chunk was never counted and its job never ended.
+     */
+    @Test
+    void anItemFailureWithoutAMessageIsReportedWithOne() throws Exception {
+        Recorder recorder = new Recorder();
+
+        start(task(Fn.of((x, state) -> {
+            throw new ItemFailure("Bad", null);
+        }), List.of(1), options().onErrorContinue()), recorder);
+
+        recorder.outcome();
+        assertThat(recorder.messages).hasSize(1).doesNotContainNull();
+    }
+
     /** A function of two arguments refuses an input that is not a pair, as an invalid input. */
     @Test
     void anInputThatDoesNotMatchTheArityFailsAsInvalidInput() throws Exception {
@@ -636,6 +653,7 @@ class TaskRunTest {
         final CompletableFuture<TaskOutcome> outcome = new CompletableFuture<>();
         final Map<Integer, Object> values = new ConcurrentHashMap<>();
         final Map<Integer, String> errors = new ConcurrentHashMap<>();
+        final List<String> messages = new CopyOnWriteArrayList<>();
         final AtomicInteger started = new AtomicInteger();
         final AtomicInteger finished = new AtomicInteger();
         private volatile List<Integer> counts;
@@ -666,6 +684,7 @@ class TaskRunTest {
 
                 @Override
                 public void failed(int index, String type, String message) {
+                    messages.add(message);
                     assertThat(errors.put(index, type + ": " + message)).as("index %d failed twice", index).isNull();
                 }
 
