@@ -36,7 +36,8 @@ import static org.awaitility.Awaitility.await;
 class TaskRunTest {
 
     private final List<Engine> engines = new ArrayList<>();
-    private final Engine engine = engine(1);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final Engine engine = engine(1, meters);
 
     @AfterEach
     void stop() {
@@ -314,6 +315,20 @@ class TaskRunTest {
         gate.awaitInterrupted();
     }
 
+    /** A task still running when the engine stops ends as stopped, and its running item is interrupted. */
+    @Test
+    void aTaskStillRunningWhenTheEngineStopsEndsStopped() throws Exception {
+        Gate gate = new Gate();
+        Recorder recorder = new Recorder();
+        start(task(Fn.of((x, state) -> gate.pass(x)), List.of(1), options()), recorder);
+        gate.awaitEntered();
+
+        engine.stop(Duration.ZERO);
+
+        assertThat(recorder.outcome()).isEqualTo(new TaskOutcome.Stopped());
+        gate.awaitInterrupted();
+    }
+
     /** An open task left without input is ended by {@code expire} as idle. */
     @Test
     void anOpenTaskLeftWithoutInputExpiresAsIdle() throws Exception {
@@ -385,7 +400,7 @@ class TaskRunTest {
         });
         Recorder recorder = new Recorder();
 
-        engine(2).start(task(fn, range(10), options()), recorder);
+        engine(2, new SimpleMeterRegistry()).start(task(fn, range(10), options()), recorder);
         recorder.outcome();
 
         assertThat(fn.created).hasSize(2);
@@ -405,6 +420,19 @@ class TaskRunTest {
         drain();
 
         assertThat(fn.closed).containsExactlyElementsOf(fn.created);
+    }
+
+    /** The state meters count every state created and closed (Pool's initializer calls). */
+    @Test
+    void theStateMetersCountEveryStateCreatedAndClosed() throws Exception {
+        Fn fn = Fn.identity();
+        Recorder recorder = new Recorder();
+
+        start(task(fn, range(5), options()), recorder);
+        recorder.outcome();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> meters.counter("jobpool.function.states.closed", "function", "test").count() == 1);
+        assertThat(meters.counter("jobpool.function.states.initialized", "function", "test").count()).isEqualTo(1);
     }
 
     /** On cancel a state is closed only after the interrupted item using it has returned, never during it. */
@@ -482,8 +510,8 @@ class TaskRunTest {
         return engine.start(task, recorder);
     }
 
-    private Engine engine(int workers) {
-        Engine engine = new Engine(new EngineSettings(workers, 1, Duration.ofMillis(20)), new SimpleMeterRegistry());
+    private Engine engine(int workers, SimpleMeterRegistry registry) {
+        Engine engine = new Engine(new EngineSettings(workers, 1, Duration.ofMillis(20)), registry);
         engines.add(engine);
         return engine;
     }
