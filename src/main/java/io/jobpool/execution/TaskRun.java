@@ -246,7 +246,8 @@ public final class TaskRun {
                 message = "the function was interrupted";
             } catch (ItemFailure e) {
                 type = e.type();
-                message = e.getMessage();
+                // an error always has a message (as below): the result store and the API count on it
+                message = String.valueOf(e.getMessage());
             } catch (RuntimeException | StackOverflowError e) {
                 type = e.getClass().getSimpleName();
                 message = String.valueOf(e.getMessage());
