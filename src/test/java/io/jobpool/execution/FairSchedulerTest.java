@@ -273,13 +273,14 @@ class FairSchedulerTest {
 
     /** The one place that builds tasks: a closed task of {@code items} items. */
     private TaskRun task(String label, String group, int priority, int items) {
-        return run(new MapTask(new Square(), Map.of(), Collections.nCopies(items, 1), 1, true, 0, priority,
-                null, label, false, group));
+        return run(new MapTask(new Square(), Map.of(), Collections.nCopies(items, 1),
+                RunOptions.DEFAULTS.withChunkSize(1).withPriority(priority), label, group));
     }
 
     /** An open task over {@code inputs}, which the test may grow. */
     private TaskRun openTask(String label, String group, List<Integer> inputs) {
-        return run(new MapTask(new Square(), Map.of(), inputs, 1, true, 0, 1, null, label, true, group));
+        return run(new MapTask(new Square(), Map.of(), inputs, RunOptions.DEFAULTS.withChunkSize(1).withPriority(1).asOpen(null),
+                label, group));
     }
 
     private TaskRun run(MapTask task) {

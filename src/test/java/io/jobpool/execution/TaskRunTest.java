@@ -61,7 +61,7 @@ class TaskRunTest {
     @Test
     void anOpenTaskClaimsNewInputsFromWhereItStopped() {
         List<Integer> inputs = new CopyOnWriteArrayList<>(List.of(0, 1));
-        TaskRun run = new TaskRun(task(Fn.identity(), inputs, options().openInputs()), new Recorder(), engine, null);
+        TaskRun run = new TaskRun(task(Fn.identity(), inputs, options().asOpen(null)), new Recorder(), engine, null);
         Chunk first = run.claim(5);
 
         inputs.addAll(List.of(2, 3, 4));
@@ -107,7 +107,7 @@ class TaskRunTest {
         });
         Recorder recorder = new Recorder();
 
-        start(task(fn, List.of(7), options().retries(2).onErrorContinue()), recorder);
+        start(task(fn, List.of(7), options().withRetries(2).withOnError(OnError.CONTINUE)), recorder);
 
         assertThat(recorder.outcome()).isEqualTo(new TaskOutcome.Completed());
         assertThat(fn.applied).containsExactly(7, 7, 7);
@@ -123,7 +123,7 @@ class TaskRunTest {
         });
         Recorder recorder = new Recorder();
 
-        start(task(fn, List.of(7), options().onErrorContinue()), recorder);
+        start(task(fn, List.of(7), options().withOnError(OnError.CONTINUE)), recorder);
 
         recorder.outcome();
         assertThat(fn.applied).containsExactly(7);
@@ -141,7 +141,7 @@ class TaskRunTest {
         });
         Recorder recorder = new Recorder();
 
-        start(task(flaky, List.of(7), options().retries(1)), recorder);
+        start(task(flaky, List.of(7), options().withRetries(1)), recorder);
 
         assertThat(recorder.outcome()).isEqualTo(new TaskOutcome.Completed());
         assertThat(recorder.values).containsExactly(Map.entry(0, 7));
@@ -167,7 +167,7 @@ class TaskRunTest {
         Fn fn = Fn.failingOn(2);
         Recorder recorder = new Recorder();
 
-        start(task(fn, range(6), options().chunkSize(2)), recorder);
+        start(task(fn, range(6), options().withChunkSize(2)), recorder);
         recorder.outcome();
         drain();
 
@@ -180,7 +180,7 @@ class TaskRunTest {
     void withOnErrorContinueEveryItemGetsAValueOrAnErrorAndTheTaskCompletes() throws Exception {
         Recorder recorder = new Recorder();
 
-        start(task(Fn.failingOn(1, 3), range(5), options().onErrorContinue()), recorder);
+        start(task(Fn.failingOn(1, 3), range(5), options().withOnError(OnError.CONTINUE)), recorder);
 
         assertThat(recorder.outcome()).isEqualTo(new TaskOutcome.Completed());
         assertThat(recorder.values).containsOnlyKeys(0, 2, 4);
@@ -195,7 +195,7 @@ class TaskRunTest {
 
         start(task(Fn.of((x, state) -> {
             throw new IllegalStateException("bad input");
-        }), List.of(1), options().onErrorContinue()), recorder);
+        }), List.of(1), options().withOnError(OnError.CONTINUE)), recorder);
 
         recorder.outcome();
         assertThat(recorder.errors).containsExactly(Map.entry(0, "IllegalStateException: bad input"));
@@ -212,7 +212,7 @@ class TaskRunTest {
 
         start(task(Fn.of((x, state) -> {
             throw new ItemFailure("Bad", null);
-        }), List.of(1), options().onErrorContinue()), recorder);
+        }), List.of(1), options().withOnError(OnError.CONTINUE)), recorder);
 
         recorder.outcome();
         assertThat(recorder.messages).hasSize(1).doesNotContainNull();
@@ -224,7 +224,7 @@ class TaskRunTest {
         Fn pair = Fn.of((x, state) -> x).arity(2);
         Recorder recorder = new Recorder();
 
-        start(task(pair, List.of(List.of(1, 2), 3), options().onErrorContinue()), recorder);
+        start(task(pair, List.of(List.of(1, 2), 3), options().withOnError(OnError.CONTINUE)), recorder);
 
         recorder.outcome();
         assertThat(recorder.values).containsOnlyKeys(0);
@@ -309,7 +309,7 @@ class TaskRunTest {
         Gate gate = new Gate();
         Recorder recorder = new Recorder();
 
-        start(task(Fn.of((x, state) -> gate.pass(x)), List.of(1), options().timeout(Duration.ofMillis(100))), recorder);
+        start(task(Fn.of((x, state) -> gate.pass(x)), List.of(1), options().withTimeout(Duration.ofMillis(100))), recorder);
 
         assertThat(recorder.outcome()).isEqualTo(new TaskOutcome.TimedOut(false));
         gate.awaitInterrupted();
@@ -333,7 +333,7 @@ class TaskRunTest {
     @Test
     void anOpenTaskLeftWithoutInputExpiresAsIdle() throws Exception {
         Recorder recorder = new Recorder();
-        TaskRun run = start(task(Fn.identity(), new CopyOnWriteArrayList<>(), options().openInputs()), recorder);
+        TaskRun run = start(task(Fn.identity(), new CopyOnWriteArrayList<>(), options().asOpen(null)), recorder);
 
         boolean expired = run.expire();
 
@@ -347,7 +347,7 @@ class TaskRunTest {
     @Test
     void anOpenTaskCompletesOnlyWhenItsInputsAreClosed() throws Exception {
         Recorder recorder = new Recorder();
-        TaskRun run = start(task(Fn.identity(), new CopyOnWriteArrayList<>(range(3)), options().openInputs()), recorder);
+        TaskRun run = start(task(Fn.identity(), new CopyOnWriteArrayList<>(range(3)), options().asOpen(null)), recorder);
         awaitCompleted(run, 3);
         assertThat(run.isFinished()).isFalse();
 
@@ -362,7 +362,7 @@ class TaskRunTest {
     void anOpenTaskRunsInputsAddedAfterItRanOutOfWork() throws Exception {
         List<Integer> inputs = new CopyOnWriteArrayList<>(range(2));
         Recorder recorder = new Recorder();
-        TaskRun run = start(task(Fn.identity(), inputs, options().openInputs()), recorder);
+        TaskRun run = start(task(Fn.identity(), inputs, options().asOpen(null)), recorder);
         awaitCompleted(run, 2);
 
         inputs.addAll(List.of(2, 3));
@@ -457,7 +457,7 @@ class TaskRunTest {
         });
         Recorder recorder = new Recorder();
 
-        start(task(fn, range(3), options().onErrorContinue()), recorder);
+        start(task(fn, range(3), options().withOnError(OnError.CONTINUE)), recorder);
 
         assertThat(recorder.outcome()).isInstanceOfSatisfying(TaskOutcome.ItemFailed.class, failed -> {
             assertThat(failed.index()).isEqualTo(-1);
@@ -469,41 +469,13 @@ class TaskRunTest {
 
     // ---- fixtures
 
-    /**
-     * How the tests vary a task. The one place that turns them into a {@link MapTask} is
-     * {@link #task}: when the run options become one record, only that method changes.
-     */
-    private record Options(Integer chunkSize, boolean failFast, int retries, Duration timeout, boolean open) {
-
-        Options chunkSize(int size) {
-            return new Options(size, failFast, retries, timeout, open);
-        }
-
-        Options onErrorContinue() {
-            return new Options(chunkSize, false, retries, timeout, open);
-        }
-
-        Options retries(int count) {
-            return new Options(chunkSize, failFast, count, timeout, open);
-        }
-
-        Options timeout(Duration deadline) {
-            return new Options(chunkSize, failFast, retries, deadline, open);
-        }
-
-        Options openInputs() {
-            return new Options(chunkSize, failFast, retries, timeout, true);
-        }
-    }
-
     /** Chunks of one item, fail-fast, no retries, no deadline, closed inputs. */
-    private static Options options() {
-        return new Options(1, true, 0, null, false);
+    private static RunOptions options() {
+        return RunOptions.DEFAULTS.withChunkSize(1);
     }
 
-    private static MapTask task(JobFunction<?> function, List<?> inputs, Options options) {
-        return new MapTask(function, Map.of(), inputs, options.chunkSize(), options.failFast(), options.retries(), 5,
-                options.timeout(), "test", options.open(), "tenant");
+    private static MapTask task(JobFunction<?> function, List<?> inputs, RunOptions options) {
+        return new MapTask(function, Map.of(), inputs, options, "test", "tenant");
     }
 
     private TaskRun start(MapTask task, Recorder recorder) {
