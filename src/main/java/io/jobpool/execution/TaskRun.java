@@ -295,7 +295,10 @@ public final class TaskRun {
         return new TaskOutcome.ItemFailed(failure.index(), failure.type(), failure.message());
     }
 
-    /** Marker for a state whose creation failed: the whole task has ended as {@code ItemFailed(-1, "StateCreationFailed")}, even with onError continue. */
+    /**
+     * Marker for a state whose creation failed: the whole task has ended as
+     * {@code ItemFailed(-1, "StateCreationFailed")}, even with onError continue.
+     */
     private enum StateFailure { INSTANCE }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
