@@ -1,5 +1,7 @@
 package io.jobpool.job;
 
+import java.util.function.Function;
+
 /**
  * Decides whether new work may be accepted now, like a {@code RejectedExecutionHandler} decides for a
  * full executor: the service never takes on more than it can hold. The service asks each policy in turn
@@ -24,15 +26,15 @@ public interface AdmissionPolicy {
     record Demand(String tenant, long items, boolean opensJob) {
     }
 
-    /** What the service holds now: items accepted and not finished, and how fast they drain. */
-    interface Load {
+    /**
+     * What the service holds now: items accepted and not finished, how fast they drain, and each
+     * tenant's share, computed only when a policy asks for it (from the tenant's unfinished jobs).
+     */
+    record Load(long queuedItems, double itemsPerSecond, Function<String, TenantLoad> tenants) {
 
-        long queuedItems();
-
-        double itemsPerSecond();
-
-        /** One tenant's share; computed when asked, from the tenant's unfinished jobs. */
-        TenantLoad tenant(String tenant);
+        public TenantLoad tenant(String tenant) {
+            return tenants.apply(tenant);
+        }
     }
 
     /** One tenant's unfinished work: items not yet done, how fast its jobs drain, and its open jobs. */

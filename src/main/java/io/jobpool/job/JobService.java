@@ -118,24 +118,7 @@ public final class JobService {
     }
 
     private void admit(AdmissionPolicy.Demand demand) {
-        long queued = engine.queuedItems();
-        double rate = engine.itemsPerSecond();
-        AdmissionPolicy.Load load = new AdmissionPolicy.Load() {
-            @Override
-            public long queuedItems() {
-                return queued;
-            }
-
-            @Override
-            public double itemsPerSecond() {
-                return rate;
-            }
-
-            @Override
-            public AdmissionPolicy.TenantLoad tenant(String tenant) {
-                return live.load(tenant);
-            }
-        };
+        AdmissionPolicy.Load load = new AdmissionPolicy.Load(engine.queuedItems(), engine.itemsPerSecond(), live::load);
         for (AdmissionPolicy policy : admission) {
             policy.admit(demand, load);
         }

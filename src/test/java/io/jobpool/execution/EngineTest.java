@@ -9,9 +9,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,10 +26,10 @@ class EngineTest {
     @Test
     void failFastFailureWinsEvenWhenItIsTheLastItemCounted() throws Exception {
         for (int round = 0; round < 300; round++) {
-            Recorder recorder = new Recorder();
+            TaskRecorder recorder = new TaskRecorder();
             engine.start(new MapTask(new Fail(), Map.of("on", List.of(2)), List.of(1, 2, 3), RunOptions.DEFAULTS.withChunkSize(1), "t", "test"), recorder);
 
-            TaskOutcome outcome = recorder.outcome.get(5, TimeUnit.SECONDS);
+            TaskOutcome outcome = recorder.outcome();
 
             assertThat(outcome).as("round " + round).isInstanceOf(TaskOutcome.ItemFailed.class);
             assertThat(((TaskOutcome.ItemFailed) outcome).index()).isEqualTo(1);
@@ -41,54 +38,15 @@ class EngineTest {
 
     @Test
     void everyItemIsReportedExactlyOnce() throws Exception {
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
         List<Integer> inputs = IntStream.range(0, 100_000).boxed().toList();
 
         engine.start(new MapTask(new Square(), Map.of(), inputs, RunOptions.DEFAULTS, "t", "test"), recorder);
 
-        assertThat(recorder.outcome.get(10, TimeUnit.SECONDS)).isInstanceOf(TaskOutcome.Completed.class);
+        assertThat(recorder.outcome()).isInstanceOf(TaskOutcome.Completed.class);
         assertThat(recorder.values).hasSize(100_000);
         assertThat(recorder.values.get(99_999)).isEqualTo(99_999L * 99_999L);
-        assertThat(recorder.completed).isEqualTo(100_000);
+        assertThat(recorder.counts()).containsExactly(100_000, 0);
         assertThat(engine.queuedItems()).isZero();
-    }
-
-    /** Collects what the engine reports. */
-    private static final class Recorder implements TaskObserver {
-        final CompletableFuture<TaskOutcome> outcome = new CompletableFuture<>();
-        final Map<Integer, Object> values = new ConcurrentHashMap<>();
-        volatile int completed;
-
-        @Override
-        public void started() {
-        }
-
-        @Override
-        public ChunkSink chunk(int start) {
-            return new ChunkSink() {
-                @Override
-                public void succeeded(int index, Object value) {
-                    assertThat(values.put(index, value)).as("index %d reported twice", index).isNull();
-                }
-
-                @Override
-                public void failed(int index, String type, String message) {
-                }
-
-                @Override
-                public void flush() {
-                }
-            };
-        }
-
-        @Override
-        public void progressed() {
-        }
-
-        @Override
-        public void finished(TaskOutcome ending, int completed, int failed) {
-            this.completed = completed;
-            outcome.complete(ending);
-        }
     }
 }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -49,7 +48,7 @@ class TaskRunTest {
     /** Claims take consecutive ranges of the inputs; the last one is cut to what is left. */
     @Test
     void claimsTakeConsecutiveRangesAndTheLastIsCutToWhatIsLeft() {
-        TaskRun run = new TaskRun(task(Fn.identity(), range(10), options()), new Recorder(), engine, null);
+        TaskRun run = new TaskRun(task(Fn.identity(), range(10), options()), new TaskRecorder(), engine, null);
 
         List<Chunk> chunks = List.of(run.claim(4), run.claim(4), run.claim(4));
 
@@ -61,7 +60,7 @@ class TaskRunTest {
     @Test
     void anOpenTaskClaimsNewInputsFromWhereItStopped() {
         List<Integer> inputs = new CopyOnWriteArrayList<>(List.of(0, 1));
-        TaskRun run = new TaskRun(task(Fn.identity(), inputs, options().asOpen(null)), new Recorder(), engine, null);
+        TaskRun run = new TaskRun(task(Fn.identity(), inputs, options().asOpen(null)), new TaskRecorder(), engine, null);
         Chunk first = run.claim(5);
 
         inputs.addAll(List.of(2, 3, 4));
@@ -76,7 +75,7 @@ class TaskRunTest {
     /** Every item gets its value, reported once, and the task completes with its counts. */
     @Test
     void aTaskCompletesWhenEveryItemHasAValue() throws Exception {
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(Fn.of((x, state) -> (Integer) x * 10), range(5), options()), recorder);
 
@@ -89,7 +88,7 @@ class TaskRunTest {
     /** A task with no inputs completes at once, without starting. */
     @Test
     void aTaskWithoutInputsCompletesAtOnce() throws Exception {
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(Fn.identity(), List.of(), options()), recorder);
 
@@ -105,7 +104,7 @@ class TaskRunTest {
         Fn fn = Fn.of((x, state) -> {
             throw new ItemFailure("Boom", "item " + x);
         });
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(fn, List.of(7), options().withRetries(2).withOnError(OnError.CONTINUE)), recorder);
 
@@ -121,7 +120,7 @@ class TaskRunTest {
         Fn fn = Fn.of((x, state) -> {
             throw new ItemFailure("Boom", "item " + x);
         });
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(fn, List.of(7), options().withOnError(OnError.CONTINUE)), recorder);
 
@@ -139,7 +138,7 @@ class TaskRunTest {
             }
             return x;
         });
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(flaky, List.of(7), options().withRetries(1)), recorder);
 
@@ -154,7 +153,7 @@ class TaskRunTest {
     /** With fail-fast ({@code onError: fail}) the first failure ends the task, naming the item and its error. */
     @Test
     void withFailFastTheFirstFailureEndsTheTaskAsItemFailed() throws Exception {
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(Fn.failingOn(2), range(6), options()), recorder);
 
@@ -165,7 +164,7 @@ class TaskRunTest {
     @Test
     void withFailFastNoItemAfterTheFailureIsRun() throws Exception {
         Fn fn = Fn.failingOn(2);
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(fn, range(6), options().withChunkSize(2)), recorder);
         recorder.outcome();
@@ -178,7 +177,7 @@ class TaskRunTest {
     /** With {@code onError: continue} every item gets a value or an error, and the task completes. */
     @Test
     void withOnErrorContinueEveryItemGetsAValueOrAnErrorAndTheTaskCompletes() throws Exception {
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(Fn.failingOn(1, 3), range(5), options().withOnError(OnError.CONTINUE)), recorder);
 
@@ -191,7 +190,7 @@ class TaskRunTest {
     /** An exception other than {@link ItemFailure} is reported with its class name as the error type. */
     @Test
     void anUnexpectedExceptionIsReportedWithItsClassNameAsType() throws Exception {
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(Fn.of((x, state) -> {
             throw new IllegalStateException("bad input");
@@ -208,7 +207,7 @@ class TaskRunTest {
      */
     @Test
     void anItemFailureWithoutAMessageIsReportedWithOne() throws Exception {
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(Fn.of((x, state) -> {
             throw new ItemFailure("Bad", null);
@@ -222,7 +221,7 @@ class TaskRunTest {
     @Test
     void anInputThatDoesNotMatchTheArityFailsAsInvalidInput() throws Exception {
         Fn pair = Fn.of((x, state) -> x).arity(2);
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(pair, List.of(List.of(1, 2), 3), options().withOnError(OnError.CONTINUE)), recorder);
 
@@ -238,7 +237,7 @@ class TaskRunTest {
     @Test
     void cancelInterruptsTheItemThatIsRunning() throws Exception {
         Gate gate = new Gate();
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
         TaskRun run = start(task(Fn.of((x, state) -> gate.pass(x)), List.of(1), options()), recorder);
         gate.awaitEntered();
 
@@ -254,7 +253,7 @@ class TaskRunTest {
     void aCancelledTaskRunsNoFurtherItems() throws Exception {
         Gate gate = new Gate();
         Fn fn = Fn.of((x, state) -> gate.pass(x));
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
         TaskRun run = start(task(fn, range(5), options()), recorder);
         gate.awaitEntered();
 
@@ -272,10 +271,10 @@ class TaskRunTest {
     @Test
     void aTaskCancelledBeforeItsFirstChunkNeverStarts() throws Exception {
         Gate busy = new Gate();
-        start(task(Fn.of((x, state) -> busy.pass(x)), List.of(1), options()), new Recorder());
+        start(task(Fn.of((x, state) -> busy.pass(x)), List.of(1), options()), new TaskRecorder());
         busy.awaitEntered();
         Fn waiting = Fn.identity();
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
         TaskRun run = start(task(waiting, range(3), options()), recorder);
 
         run.cancel();
@@ -290,7 +289,7 @@ class TaskRunTest {
     /** Cancelling an ended task changes nothing: exactly one outcome is reported. */
     @Test
     void cancelAfterTheEndChangesNothing() throws Exception {
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
         TaskRun run = start(task(Fn.identity(), range(3), options()), recorder);
         recorder.outcome();
 
@@ -307,7 +306,7 @@ class TaskRunTest {
     @Test
     void aTaskStillRunningAtItsDeadlineEndsTimedOut() throws Exception {
         Gate gate = new Gate();
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(Fn.of((x, state) -> gate.pass(x)), List.of(1), options().withTimeout(Duration.ofMillis(100))), recorder);
 
@@ -319,7 +318,7 @@ class TaskRunTest {
     @Test
     void aTaskStillRunningWhenTheEngineStopsEndsStopped() throws Exception {
         Gate gate = new Gate();
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
         start(task(Fn.of((x, state) -> gate.pass(x)), List.of(1), options()), recorder);
         gate.awaitEntered();
 
@@ -332,7 +331,7 @@ class TaskRunTest {
     /** An open task left without input is ended by {@code expire} as idle. */
     @Test
     void anOpenTaskLeftWithoutInputExpiresAsIdle() throws Exception {
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
         TaskRun run = start(task(Fn.identity(), new CopyOnWriteArrayList<>(), options().asOpen(null)), recorder);
 
         boolean expired = run.expire();
@@ -346,7 +345,7 @@ class TaskRunTest {
     /** An open task whose inputs are all done keeps waiting for more until its inputs are closed. */
     @Test
     void anOpenTaskCompletesOnlyWhenItsInputsAreClosed() throws Exception {
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
         TaskRun run = start(task(Fn.identity(), new CopyOnWriteArrayList<>(range(3)), options().asOpen(null)), recorder);
         awaitCompleted(run, 3);
         assertThat(run.isFinished()).isFalse();
@@ -361,7 +360,7 @@ class TaskRunTest {
     @Test
     void anOpenTaskRunsInputsAddedAfterItRanOutOfWork() throws Exception {
         List<Integer> inputs = new CopyOnWriteArrayList<>(range(2));
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
         TaskRun run = start(task(Fn.identity(), inputs, options().asOpen(null)), recorder);
         awaitCompleted(run, 2);
 
@@ -381,7 +380,7 @@ class TaskRunTest {
     void aWorkerCreatesTheStateOnceAndUsesItForEveryItem() throws Exception {
         Fn fn = Fn.identity();
 
-        start(task(fn, range(10), options()), new Recorder());
+        start(task(fn, range(10), options()), new TaskRecorder());
         awaitClosed(fn, 1);
 
         assertThat(fn.created).hasSize(1);
@@ -398,7 +397,7 @@ class TaskRunTest {
             }
             return x;
         });
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         engine(2, new SimpleMeterRegistry()).start(task(fn, range(10), options()), recorder);
         recorder.outcome();
@@ -412,7 +411,7 @@ class TaskRunTest {
     @Test
     void everyStateIsClosedOnceWhenTheTaskEnds() throws Exception {
         Fn fn = Fn.identity();
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(fn, range(3), options()), recorder);
         recorder.outcome();
@@ -426,7 +425,7 @@ class TaskRunTest {
     @Test
     void theStateMetersCountEveryStateCreatedAndClosed() throws Exception {
         Fn fn = Fn.identity();
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(fn, range(5), options()), recorder);
         recorder.outcome();
@@ -440,7 +439,7 @@ class TaskRunTest {
     void aStateIsClosedOnlyAfterTheItemUsingItHasReturned() throws Exception {
         Gate gate = new Gate();
         Fn fn = Fn.of((x, state) -> gate.pass(x));
-        TaskRun run = start(task(fn, List.of(1), options()), new Recorder());
+        TaskRun run = start(task(fn, List.of(1), options()), new TaskRecorder());
         gate.awaitEntered();
 
         run.cancel();
@@ -455,7 +454,7 @@ class TaskRunTest {
         Fn fn = Fn.identity().withState(() -> {
             throw new IllegalStateException("no connection");
         });
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
 
         start(task(fn, range(3), options().withOnError(OnError.CONTINUE)), recorder);
 
@@ -478,7 +477,7 @@ class TaskRunTest {
         return new MapTask(function, Map.of(), inputs, options, "test", "tenant");
     }
 
-    private TaskRun start(MapTask task, Recorder recorder) {
+    private TaskRun start(MapTask task, TaskRecorder recorder) {
         return engine.start(task, recorder);
     }
 
@@ -493,7 +492,7 @@ class TaskRunTest {
      * its chance to run, so what did not run by now never will.
      */
     private void drain() throws Exception {
-        Recorder recorder = new Recorder();
+        TaskRecorder recorder = new TaskRecorder();
         start(task(Fn.identity(), List.of(0), options()), recorder);
         assertThat(recorder.outcome()).isEqualTo(new TaskOutcome.Completed());
     }
@@ -645,64 +644,6 @@ class TaskRunTest {
         public void close(Object state) {
             events.add("close");
             closed.add(state);
-        }
-    }
-
-    /** Collects what a task reports. */
-    private static final class Recorder implements TaskObserver {
-        final CompletableFuture<TaskOutcome> outcome = new CompletableFuture<>();
-        final Map<Integer, Object> values = new ConcurrentHashMap<>();
-        final Map<Integer, String> errors = new ConcurrentHashMap<>();
-        final List<String> messages = new CopyOnWriteArrayList<>();
-        final AtomicInteger started = new AtomicInteger();
-        final AtomicInteger finished = new AtomicInteger();
-        private volatile List<Integer> counts;
-
-        /** The outcome, waiting for it a few seconds at most. */
-        TaskOutcome outcome() throws Exception {
-            return outcome.get(5, TimeUnit.SECONDS);
-        }
-
-        /** The final counts: completed, failed. */
-        List<Integer> counts() throws Exception {
-            outcome();
-            return counts;
-        }
-
-        @Override
-        public void started() {
-            started.incrementAndGet();
-        }
-
-        @Override
-        public ChunkSink chunk(int start) {
-            return new ChunkSink() {
-                @Override
-                public void succeeded(int index, Object value) {
-                    assertThat(values.put(index, value)).as("index %d reported twice", index).isNull();
-                }
-
-                @Override
-                public void failed(int index, String type, String message) {
-                    messages.add(message);
-                    assertThat(errors.put(index, type + ": " + message)).as("index %d failed twice", index).isNull();
-                }
-
-                @Override
-                public void flush() {
-                }
-            };
-        }
-
-        @Override
-        public void progressed() {
-        }
-
-        @Override
-        public void finished(TaskOutcome ending, int completed, int failed) {
-            finished.incrementAndGet();
-            counts = List.of(completed, failed);
-            outcome.complete(ending);
         }
     }
 }

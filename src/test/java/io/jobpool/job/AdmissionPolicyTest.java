@@ -81,22 +81,7 @@ class AdmissionPolicyTest {
     }
 
     private static AdmissionPolicy.Load load(long queued, double itemsPerSecond, AdmissionPolicy.TenantLoad anyTenant) {
-        return new AdmissionPolicy.Load() {
-            @Override
-            public long queuedItems() {
-                return queued;
-            }
-
-            @Override
-            public double itemsPerSecond() {
-                return itemsPerSecond;
-            }
-
-            @Override
-            public AdmissionPolicy.TenantLoad tenant(String tenant) {
-                return anyTenant;
-            }
-        };
+        return new AdmissionPolicy.Load(queued, itemsPerSecond, tenant -> anyTenant);
     }
 
     private static JobpoolException refusal(Runnable admit) {
