@@ -16,13 +16,17 @@
 # ---- build stage ---------------------------------------------------------------------------------
 FROM eclipse-temurin:17-jdk AS build
 WORKDIR /build
-# Wrapper and POM first: the Maven download and the dependency cache survive source-only changes.
-COPY mvnw pom.xml ./
+# Wrapper and POMs first, sources last. The reactor (pom.xml) builds the function SPI (spi/, which the
+# service ships) and the Java client (clients/java/, which the service's tests compile against) before
+# the service (service.pom.xml, src/); the example plugin is left out of the context and of the build.
+COPY mvnw pom.xml service.pom.xml ./
 COPY .mvn/ .mvn/
+COPY spi/ spi/
+COPY clients/java/ clients/java/
 COPY src/ src/
 RUN --mount=type=cache,target=/root/.m2 \
     ./mvnw -B -ntp -DskipTests package \
- && cp "$(ls target/jobpool-*.jar | grep -v -e '-spi\.jar$' -e '-plain\.jar$')" app.jar
+ && cp "$(ls target/jobpool-*.jar | grep -v -e '-plain\.jar$')" app.jar
 # Spring Boot 4 tools jarmode: one directory per layer (dependencies, spring-boot-loader,
 # snapshot-dependencies, application), each an exploded slice of the jar, with the launcher.
 RUN java -Djarmode=tools -jar app.jar extract --layers --launcher --destination extracted

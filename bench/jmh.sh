@@ -28,10 +28,13 @@ cd "$ROOT"
 echo "nproc: $(nproc)"
 echo "java:  $(java -version 2>&1 | sed -n 1p)"
 
-echo "building: ./mvnw -q -DskipTests test-compile"
-./mvnw -q -DskipTests test-compile
-./mvnw -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$TMP/cp.txt" >/dev/null
-CP="$(cat "$TMP/cp.txt")"
+# One run over the service and the modules it needs (jobpool-spi, jobpool-client): the reactor hands it
+# their classes directories. The relative outputFile lands in each module's own target/, so the
+# service's class path is target/jmh-classpath.txt.
+echo "building: ./mvnw -q -pl :jobpool -am -DskipTests test-compile dependency:build-classpath"
+./mvnw -q -pl :jobpool -am -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/jmh-classpath.txt >/dev/null
+CP="$(cat target/jmh-classpath.txt)"
 
 echo "running: java -cp target/test-classes:target/classes:<deps> org.openjdk.jmh.Main ${JMH_INCLUDE:-io.jobpool.bench.EngineBenchmark} -rf json -rff $JSON -prof io.jobpool.bench.CpuTimeProfiler $*"
 java -cp "target/test-classes:target/classes:$CP" org.openjdk.jmh.Main \

@@ -78,7 +78,7 @@ if [[ $BUILD -eq 1 ]]; then
   (cd "$ROOT" && ./mvnw -q -DskipTests package)
 fi
 
-# the runnable jar: target/jobpool-*.jar, not the spi/plain/sources/javadoc/tests/jmh ones; newest wins
+# the runnable jar: target/jobpool-*.jar, not the plain/sources/javadoc/tests/jmh ones (nor an old -spi one); newest wins
 JAR=""
 for f in "$ROOT"/target/jobpool-*.jar; do
   [[ -f "$f" ]] || continue

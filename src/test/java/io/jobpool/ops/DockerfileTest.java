@@ -166,6 +166,8 @@ class DockerfileTest {
         assertThat(ignore.excludes("target")).isTrue();
         assertThat(ignore.excludes("target/jobpool-0.1.0-SNAPSHOT.jar")).isTrue();
         assertThat(ignore.excludes("examples/plugin/target/classes")).isTrue();
+        assertThat(ignore.excludes("spi/target/jobpool-spi-0.1.0-SNAPSHOT.jar")).isTrue();
+        assertThat(ignore.excludes("examples/plugin/pom.xml")).as("the reactor builds the example only when present").isTrue();
         assertThat(ignore.excludes(".git")).isTrue();
         assertThat(ignore.excludes(".git/HEAD")).isTrue();
         assertThat(ignore.excludes("bench/__pycache__/ratios.cpython-312.pyc")).isTrue();
@@ -178,7 +180,8 @@ class DockerfileTest {
                 assertThat(ignore.excludes(source)).as("%s is needed by the build but .dockerignore drops it", source).isFalse();
             }
         }
-        for (String needed : List.of("mvnw", "pom.xml", ".mvn/wrapper/maven-wrapper.properties",
+        for (String needed : List.of("mvnw", "pom.xml", "service.pom.xml", "spi/pom.xml", "clients/java/pom.xml",
+                ".mvn/wrapper/maven-wrapper.properties",
                 "src/main/java/io/jobpool/JobpoolApplication.java", "src/main/resources/application.yaml")) {
             assertThat(ROOT.resolve(needed)).exists();
             assertThat(ignore.excludes(needed)).as(needed).isFalse();

@@ -12,7 +12,7 @@ public final class PackagedJar {
     private PackagedJar() {
     }
 
-    /** The runnable jar of {@code target/} (not the {@code -spi} one); tests using it run after {@code package}. */
+    /** The runnable jar of {@code target/} (no classifier); tests using it run after {@code package}. */
     public static Path path() throws IOException {
         try (var files = Files.list(Path.of("target"))) {
             return files.filter(p -> p.getFileName().toString().matches("jobpool-[^-]+(-SNAPSHOT)?\\.jar")).findFirst()

@@ -1,10 +1,13 @@
 package io.jobpool.support;
 
+import io.jobpool.function.spi.JobFunction;
+
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +19,8 @@ import java.util.stream.Stream;
 
 /**
  * Builds plugin jars for tests the way a plugin author would: compiles sources against nothing but
- * the service's classes (which hold the SPI) and packages them with their services file.
+ * the function SPI (the jobpool-spi jar or classes the service itself runs with) and packages them with
+ * their services file.
  */
 public final class PluginJars {
 
@@ -33,7 +37,7 @@ public final class PluginJars {
     public static Path build(Path directory, String jarName, Path sources, Path resources) {
         try {
             Path classes = Files.createTempDirectory("plugin-classes");
-            List<String> arguments = new ArrayList<>(List.of("-d", classes.toString(), "-cp", "target/classes",
+            List<String> arguments = new ArrayList<>(List.of("-d", classes.toString(), "-cp", spi(),
                     "--release", "17"));
             try (Stream<Path> files = Files.walk(sources)) {
                 files.filter(file -> file.toString().endsWith(".java")).forEach(file -> arguments.add(file.toString()));
@@ -53,6 +57,15 @@ public final class PluginJars {
             return jar;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Where the service's copy of the SPI comes from: spi/target/classes, its jar, or the local repository's. */
+    private static String spi() {
+        try {
+            return Path.of(JobFunction.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
         }
     }
 
