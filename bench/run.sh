@@ -4,10 +4,12 @@
 # usage: bash bench/run.sh [--no-build] [--repeat N] [WORKLOAD...]
 #   --no-build   use the jar already in target/ instead of running ./mvnw package
 #   --repeat N   timed runs per workload for jobpool (default 3; best is reported)
-#   WORKLOAD     square-1M | sha256-2k-x2000 | primes-400-x20000 (default: all)
+#   WORKLOAD     square-1M | sha256-2k-x2000 | primes-400-x20000 (default: all), or
+#                small-jobs: bench/small_jobs.py (tiny jobs from 16 clients against the health check; no peer)
 # env:
 #   BENCH_JAVA_OPTS  extra JVM options for the service (e.g. "-Xmx2g -XX:+UseParallelGC")
 #   PEER             path of the Pool peer (default $ROOT/bench/pool_peer.py)
+#   SMALL_JOBS_ARGS  extra arguments for small_jobs.py (e.g. "--rounds 5 --duration 10")
 #
 # The service is stopped before the peer runs, so the two never compete for the cores.
 set -euo pipefail
@@ -23,11 +25,15 @@ while [[ $# -gt 0 ]]; do
     --no-build) BUILD=0; shift ;;
     --repeat) REPEAT="${2:?--repeat needs a number}"; shift 2 ;;
     --repeat=*) REPEAT="${1#--repeat=}"; shift ;;
-    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    small-jobs) SMALL_JOBS=1; shift ;;
     *) WORKLOADS+=("$1"); shift ;;
   esac
 done
+# small-jobs alone runs only small_jobs.py; with other workloads, it runs after them on the same service
+PEER_RUN=1
+if [[ ${SMALL_JOBS:-0} -eq 1 && ${#WORKLOADS[@]} -eq 0 ]]; then PEER_RUN=0; fi
 
 if [[ ! -f "$PEER" ]]; then
   echo "run.sh: peer not found at $PEER (set PEER=...)" >&2
@@ -120,11 +126,24 @@ do
 done
 echo "service UP at $URL"
 
-echo
-echo "== jobpool (POST /v1/map, end to end, best of $REPEAT after 1 warm-up) =="
-python3 "$ROOT/bench/e2e.py" --url "$URL" --repeat "$REPEAT" ${WORKLOADS[@]+"${WORKLOADS[@]}"} | tee "$TMP/jobpool.jsonl"
+if [[ $PEER_RUN -eq 1 ]]; then
+  echo
+  echo "== jobpool (POST /v1/map, end to end, best of $REPEAT after 1 warm-up) =="
+  python3 "$ROOT/bench/e2e.py" --url "$URL" --repeat "$REPEAT" ${WORKLOADS[@]+"${WORKLOADS[@]}"} | tee "$TMP/jobpool.jsonl"
+fi
+
+if [[ ${SMALL_JOBS:-0} -eq 1 ]]; then
+  echo
+  echo "== small jobs (bench/small_jobs.py: health, POST /v1/jobs, POST /v1/map from 16 clients) =="
+  # shellcheck disable=SC2086  # SMALL_JOBS_ARGS is meant to be word-split
+  python3 "$ROOT/bench/small_jobs.py" --url "$URL" --server-pid "$SERVER_PID" ${SMALL_JOBS_ARGS:-} | tee "$TMP/small_jobs.jsonl"
+fi
 
 stop_server
+
+if [[ $PEER_RUN -eq 0 ]]; then
+  exit 0
+fi
 
 echo
 echo "== Python multiprocessing.Pool ($PEER) =="
