@@ -40,6 +40,7 @@ public final class Job {
     private volatile OpenInputs openInputs;
     private volatile Instant lastInputAt;
     private volatile TaskRun run;
+    private boolean cancelBeforeAttach;
 
     Job(JobId id, String tenant, JobSpec spec, String function, int maxPending, Clock clock, ResultEncoder encoder,
         Consumer<Job> onEnd) {
@@ -164,9 +165,19 @@ public final class Job {
         return state() == JobState.OPEN && live != null && live.expire();
     }
 
-    /** Cancels the job; false if it had ended already. */
+    /**
+     * Cancels the job; false if it had ended already. A job registered and not yet handed to the engine
+     * is cancelled as soon as its run is attached.
+     */
     boolean cancel() {
-        TaskRun live = run;
+        TaskRun live;
+        synchronized (this) {
+            live = run;
+            if (live == null && !state().isTerminal()) {
+                cancelBeforeAttach = true;
+                return true;
+            }
+        }
         return live != null && live.cancel();
     }
 
@@ -201,10 +212,15 @@ public final class Job {
     }
 
     void attach(TaskRun run) {
+        boolean cancel;
         synchronized (this) {
             if (!state().isTerminal()) {
                 this.run = run;
             }
+            cancel = cancelBeforeAttach;
+        }
+        if (cancel) {
+            run.cancel();
         }
     }
 

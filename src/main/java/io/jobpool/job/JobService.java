@@ -12,14 +12,16 @@ import tools.jackson.databind.json.JsonMapper;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What clients can do with jobs: submit, look up, list, feed and close open jobs, cancel. Admission is
  * left to the {@link AdmissionPolicy policies}, the retained set's bounds to {@link Retention}, a job's
  * life to {@link Job} and its {@link JobRecord}.
  *
- * <p>Thread-safe. Submissions and batches are serialised by one lock around admission and start, so two
- * concurrent requests cannot both squeeze under a bound; everything else is lock-free.
+ * <p>Thread-safe. Admission and registration of submissions and batches are serialised by one lock, so
+ * two concurrent requests cannot both squeeze under a bound (a job admitted and not yet handed to the
+ * engine counts as queued meanwhile); the start, the logging and everything else run outside it.
  */
 public final class JobService {
 
@@ -37,6 +39,7 @@ public final class JobService {
     private final LiveJobs live = new LiveJobs();
     private final Retention retention;
     private final IdempotencyKeys idempotencyKeys = new IdempotencyKeys();
+    private final LongAdder admittedNotStarted = new LongAdder();
     private volatile boolean stopping;
 
     public JobService(JobFunctions functions, Engine engine, JobRegistry registry, List<AdmissionPolicy> admission,
@@ -101,24 +104,32 @@ public final class JobService {
             admit(new AdmissionPolicy.Demand(tenant, spec.size(), spec.options().open()));
             job = new Job(JobId.random(), tenant, spec, function.name(),
                     maxPending != null ? maxPending : settings.openMaxPending(), clock, encoder, this::ended);
-            // logged before the start, so that a job's "submitted" line always precedes its "ended" line
-            lifecycle(job, "submitted").addKeyValue("function", function.name()).addKeyValue("items", spec.size())
-                    .log("Job {} submitted: tenant={} function={} items={}", job.id(), tenant, function.name(), spec.size());
             // known before the start, so that the end (which may come at once) finds it to forget
             registry.add(job);
             live.add(job);
-            job.attach(engine.start(new MapTask(function, spec.params(), job.inputs(), spec.options(), job.id().value(),
-                    tenant), job.observer()));
             if (idempotency != null) {
                 idempotencyKeys.remember(tenant, idempotency.key(), idempotency.fingerprint(), job.id(), clock.instant());
             }
+            // counted as queued until the engine has it, so that the next submitter's admission sees it
+            admittedNotStarted.add(spec.size());
+        }
+        // outside the lock (the log line and the start are most of a small job's submission), but in this
+        // order, so that a job's "submitted" line always precedes its "ended" line
+        lifecycle(job, "submitted").addKeyValue("function", function.name()).addKeyValue("items", spec.size())
+                .log("Job {} submitted: tenant={} function={} items={}", job.id(), tenant, function.name(), spec.size());
+        try {
+            job.attach(engine.start(new MapTask(function, spec.params(), job.inputs(), spec.options(), job.id().value(),
+                    tenant), job.observer()));
+        } finally {
+            admittedNotStarted.add(-spec.size());
         }
         metrics.submitted(function.name(), tenant);
         return new Submission(job, false);
     }
 
     private void admit(AdmissionPolicy.Demand demand) {
-        AdmissionPolicy.Load load = new AdmissionPolicy.Load(engine.queuedItems(), engine.itemsPerSecond(), live::load);
+        AdmissionPolicy.Load load = new AdmissionPolicy.Load(engine.queuedItems() + admittedNotStarted.sum(),
+                engine.itemsPerSecond(), live::load);
         for (AdmissionPolicy policy : admission) {
             policy.admit(demand, load);
         }

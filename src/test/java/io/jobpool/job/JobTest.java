@@ -1,0 +1,92 @@
+package io.jobpool.job;
+
+import io.jobpool.execution.Engine;
+import io.jobpool.execution.EngineSettings;
+import io.jobpool.execution.MapTask;
+import io.jobpool.execution.RunOptions;
+import io.jobpool.function.builtin.Sleep;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/** A job's local runtime around its record: the moves clients make (cancel, close, append) at awkward moments. */
+class JobTest {
+
+    private final Engine engine = new Engine(new EngineSettings(1, 1, Duration.ofMillis(20)), new SimpleMeterRegistry());
+
+    @AfterEach
+    void stop() {
+        engine.stop(Duration.ZERO);
+    }
+
+    @Test
+    void aJobCancelledBeforeTheEngineHasItIsCancelledWhenItsRunIsAttached() throws Exception {
+        Job job = job(RunOptions.DEFAULTS, List.of(5_000));
+
+        assertThat(job.cancel()).isTrue();
+        job.attach(engine.start(task(job), job.observer()));
+
+        assertThat(job.whenEnded().get(5, TimeUnit.SECONDS).state()).isEqualTo(JobState.CANCELLED);
+    }
+
+    @Test
+    void aJobThatEndedCannotBeCancelled() throws Exception {
+        Job job = job(RunOptions.DEFAULTS, List.of(0));
+        job.attach(engine.start(task(job), job.observer()));
+        job.whenEnded().get(5, TimeUnit.SECONDS);
+
+        assertThat(job.cancel()).isFalse();
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void closingAJobTwiceIsAConflict() {
+        Job job = job(RunOptions.DEFAULTS.asOpen(null), List.of());
+        job.closeInputs();
+
+        JobpoolException refused = catchThrowableOfType(JobpoolException.class, job::closeInputs);
+        assertThat(refused.refusal()).isEqualTo(Refusal.JOB_STATE_CONFLICT);
+        assertThat(refused.getMessage()).contains("closed already");
+    }
+
+    @Test
+    void aClosedJobTakesNoMoreInputs() {
+        Job job = job(RunOptions.DEFAULTS.asOpen(null), List.of());
+        job.closeInputs();
+
+        JobpoolException refused = catchThrowableOfType(JobpoolException.class, () -> job.append(List.of(1)));
+        assertThat(refused.refusal()).isEqualTo(Refusal.JOB_STATE_CONFLICT);
+    }
+
+    @Test
+    void anOpenJobRefusesABatchPastItsBoundWithARetryHint() {
+        Job job = job(RunOptions.DEFAULTS.asOpen(3), List.of(1, 2));
+
+        JobpoolException refused = catchThrowableOfType(JobpoolException.class, () -> job.append(List.of(3, 4)));
+        assertThat(refused.refusal()).isEqualTo(Refusal.OVERLOADED);
+        assertThat(refused.retryAfterSeconds()).isPositive();
+        assertThat(job.append(List.of(3))).as("the first index of a batch that fits").isEqualTo(2);
+    }
+
+    private static Job job(RunOptions options, List<?> inputs) {
+        JobSpec spec = new JobSpec("sleep", null, Map.of(), inputs, options);
+        int maxPending = options.maxPending() != null ? options.maxPending() : 100;
+        return new Job(JobId.random(), "acme", spec, "sleep", maxPending, Clock.systemUTC(),
+                new ResultEncoder(JsonMapper.builder().build()), ended -> {
+        });
+    }
+
+    private static MapTask task(Job job) {
+        return new MapTask(new Sleep(), Map.of(), job.inputs(), job.record().options(), job.id().value(), job.tenant());
+    }
+}
