@@ -455,6 +455,8 @@ class TaskRunTest {
             throw new IllegalStateException("no connection");
         });
         TaskRecorder recorder = new TaskRecorder();
+        System.out.println("TaskRunTest: the WARN 'creating the state of function test failed' and its"
+                + " IllegalStateException (no connection) below are this test's, and expected");
 
         start(task(fn, range(3), options().withOnError(OnError.CONTINUE)), recorder);
 
