@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
@@ -42,11 +43,12 @@ public final class Job {
     private volatile TaskRun run;
     private boolean cancelBeforeAttach;
 
+    /** @param resultBytes the total its results are added to, with every retained job's ({@link Retention}) */
     Job(JobId id, String tenant, JobSpec spec, String function, int maxPending, Clock clock, ResultEncoder encoder,
-        Consumer<Job> onEnd) {
+        LongAdder resultBytes, Consumer<Job> onEnd) {
         this.clock = clock;
         this.record = JobRecord.submitted(id, tenant, function, spec, maxPending, clock.instant());
-        this.results = new ResultStore(spec.size());
+        this.results = new ResultStore(spec.size(), resultBytes);
         if (spec.options().open()) {
             openInputs = new OpenInputs();
             openInputs.append(spec.inputs());

@@ -103,7 +103,8 @@ public final class JobService {
             }
             admit(new AdmissionPolicy.Demand(tenant, spec.size(), spec.options().open()));
             job = new Job(JobId.random(), tenant, spec, function.name(),
-                    maxPending != null ? maxPending : settings.openMaxPending(), clock, encoder, this::ended);
+                    maxPending != null ? maxPending : settings.openMaxPending(), clock, encoder, retention.resultBytes(),
+                    this::ended);
             // known before the start, so that the end (which may come at once) finds it to forget
             registry.add(job);
             live.add(job);
@@ -210,11 +211,7 @@ public final class JobService {
                 .addKeyValue("failed", record.failed())
                 .log("Job {} ended: state={} completed={} failed={}", job.id(), record.state(), record.completed(),
                         record.failed());
-        long unfinishedBytes = 0;
-        for (Job running : live.all()) {
-            unfinishedBytes += running.results().bytes();
-        }
-        retention.ended(job, unfinishedBytes);
+        retention.ended(job);
     }
 
     /**

@@ -37,6 +37,7 @@ public final class ResultStore {
     private final ConcurrentSkipListMap<Integer, Segment> segments = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<Integer, ItemError> errors = new ConcurrentSkipListMap<>();
     private final LongAdder bytes = new LongAdder();
+    private final LongAdder allStores;
 
     /** The JSON of items {@code [start, start + ends.length)}; item i ends at {@code ends[i - start]}. */
     private record Segment(int start, byte[] data, int[] ends) {
@@ -51,7 +52,18 @@ public final class ResultStore {
     }
 
     ResultStore(int size) {
+        this(size, new LongAdder());
+    }
+
+    /** A store whose bytes are also added to {@code allStores}, the total of every retained job's results. */
+    ResultStore(int size, LongAdder allStores) {
         this.size = size;
+        this.allStores = allStores;
+    }
+
+    private void counted(long added) {
+        bytes.add(added);
+        allStores.add(added);
     }
 
     public int size() {
@@ -236,7 +248,7 @@ public final class ResultStore {
         void error(ItemError error) {
             checkNext(error.index());
             errors.put(error.index(), error);
-            bytes.add(64 + error.message().length());
+            counted(64 + error.message().length());
             ensureRoom(0);
             ends[count++] = length;
         }
@@ -254,7 +266,7 @@ public final class ResultStore {
             Segment segment = new Segment(start, Arrays.copyOf(data, length), Arrays.copyOf(ends, count));
             segments.put(start, segment);
             appendToLog(segment);
-            bytes.add(length + 4L * count + 64);
+            counted(length + 4L * count + 64);
             start += count;
             length = 0;
             count = 0;

@@ -7,12 +7,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Keeps the finished jobs within their two bounds: time ({@code jobpool.pool.retention}) and the memory
  * of their results ({@code jobpool.results.max-bytes}, shared with the results of unfinished jobs).
- * Both drop the oldest finished jobs first, so finished jobs are kept in the order they ended, with the
- * result bytes they held then: a job's end and the sweep cost a few steps, not a walk of every job.
+ * Both drop the oldest finished jobs first, so finished jobs are kept in the order they ended, and every
+ * job's {@link ResultStore} adds what it writes to one total ({@link #resultBytes()}), from which a
+ * dropped job's bytes are taken back: a job's end and the sweep cost a few steps, not a walk of the jobs.
  *
  * <p>Thread-safe: jobs end on worker threads while the sweeper runs; both go through this object's monitor.
  */
@@ -23,11 +25,8 @@ final class Retention {
     private final JobRegistry registry;
     private final Duration retention;
     private final long maxBytes;
-    private final Deque<Ended> oldestFirst = new ArrayDeque<>();
-    private long endedBytes;
-
-    private record Ended(Job job, long bytes) {
-    }
+    private final Deque<Job> oldestFirst = new ArrayDeque<>();
+    private final LongAdder resultBytes = new LongAdder();
 
     Retention(JobRegistry registry, Duration retention, long maxBytes) {
         this.registry = registry;
@@ -35,12 +34,15 @@ final class Retention {
         this.maxBytes = maxBytes;
     }
 
-    /** A job ended holding its final results; {@code unfinishedBytes} is what the unfinished jobs hold now. */
-    synchronized void ended(Job job, long unfinishedBytes) {
-        long bytes = job.results().bytes();
-        oldestFirst.addLast(new Ended(job, bytes));
-        endedBytes += bytes;
-        while (endedBytes + unfinishedBytes > maxBytes && !oldestFirst.isEmpty()) {
+    /** The results of every retained job, finished or not, in bytes: each job's store adds to it. */
+    LongAdder resultBytes() {
+        return resultBytes;
+    }
+
+    /** A job ended: it is now the newest finished job, the last to go when the results are over budget. */
+    synchronized void ended(Job job) {
+        oldestFirst.addLast(job);
+        while (resultBytes.sum() > maxBytes && !oldestFirst.isEmpty()) {
             Job evicted = drop();
             JobService.lifecycle(log.atInfo(), evicted, "evicted").log("Job {} evicted: retained results over the budget"
                     + " of {} bytes", evicted.id(), maxBytes);
@@ -50,21 +52,16 @@ final class Retention {
     /** Forgets the jobs that finished before {@code now} minus the retention. */
     synchronized void sweep(Instant now) {
         Instant cutoff = now.minus(retention);
-        while (!oldestFirst.isEmpty() && oldestFirst.peekFirst().job().record().finishedAt().isBefore(cutoff)) {
+        while (!oldestFirst.isEmpty() && oldestFirst.peekFirst().record().finishedAt().isBefore(cutoff)) {
             Job removed = drop();
             JobService.lifecycle(log.atDebug(), removed, "removed").log("Job {} removed: its retention ended", removed.id());
         }
     }
 
     private Job drop() {
-        Ended oldest = oldestFirst.removeFirst();
-        endedBytes -= oldest.bytes();
-        registry.remove(oldest.job().id());
-        return oldest.job();
-    }
-
-    /** Bytes of results the finished jobs hold. */
-    synchronized long endedBytes() {
-        return endedBytes;
+        Job oldest = oldestFirst.removeFirst();
+        resultBytes.add(-oldest.results().bytes());
+        registry.remove(oldest.id());
+        return oldest;
     }
 }

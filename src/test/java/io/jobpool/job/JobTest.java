@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -82,7 +83,7 @@ class JobTest {
         JobSpec spec = new JobSpec("sleep", null, Map.of(), inputs, options);
         int maxPending = options.maxPending() != null ? options.maxPending() : 100;
         return new Job(JobId.random(), "acme", spec, "sleep", maxPending, Clock.systemUTC(),
-                new ResultEncoder(JsonMapper.builder().build()), ended -> {
+                new ResultEncoder(JsonMapper.builder().build()), new LongAdder(), ended -> {
         });
     }
 

@@ -31,13 +31,12 @@ class RetentionTest {
         Retention retention = new Retention(registry, Duration.ofMinutes(10), Long.MAX_VALUE);
         Job job = finishedJob(retention, 3);
 
-        clock.now = T0.plus(Duration.ofMinutes(10));
-        retention.sweep(clock.now);
+        retention.sweep(T0.plus(Duration.ofMinutes(10)));
         assertThat(registry.find(job.id())).isPresent();
 
         retention.sweep(T0.plus(Duration.ofMinutes(10)).plusMillis(1));
         assertThat(registry.find(job.id())).isEmpty();
-        assertThat(retention.endedBytes()).isZero();
+        assertThat(retention.resultBytes().sum()).as("its bytes are taken back").isZero();
     }
 
     @Test
@@ -55,15 +54,15 @@ class RetentionTest {
 
     @Test
     void overTheResultsBudgetTheOldestFinishedJobsGoFirst() {
-        List<Job> jobs = new ArrayList<>();
         long oneJob = bytesOfAJobWith(20);
         Retention retention = new Retention(registry, Duration.ofDays(1), 3 * oneJob);
+        List<Job> jobs = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             clock.now = T0.plusSeconds(i);
             jobs.add(finishedJob(retention, 20));
         }
         assertThat(jobs).extracting(job -> registry.find(job.id()).isPresent()).containsExactly(false, false, true, true, true);
-        assertThat(retention.endedBytes()).isEqualTo(3 * oneJob);
+        assertThat(retention.resultBytes().sum()).isEqualTo(3 * oneJob);
     }
 
     @Test
@@ -71,50 +70,47 @@ class RetentionTest {
         long oneJob = bytesOfAJobWith(20);
         Retention retention = new Retention(registry, Duration.ofDays(1), 3 * oneJob);
         Job first = finishedJob(retention, 20);
-        Job second = finishedJob(retention, 20);
+        Job running = job(retention, 40);
+        writeAll(running); // two jobs' worth of results, not finished
 
-        Job third = job(20);
-        finish(third, retention, 2 * oneJob); // two jobs' worth still running elsewhere
+        Job third = finishedJob(retention, 20);
 
         assertThat(registry.find(first.id())).isEmpty();
-        assertThat(registry.find(second.id())).isEmpty();
+        assertThat(registry.find(running.id())).as("unfinished jobs are never evicted").isPresent();
         assertThat(registry.find(third.id())).isPresent();
     }
 
     private long bytesOfAJobWith(int items) {
-        Retention unbounded = new Retention(new InMemoryJobRegistry(), Duration.ofDays(1), Long.MAX_VALUE);
-        Job probe = job(items);
-        finish(probe, unbounded, 0);
+        Job probe = finishedJob(new Retention(new InMemoryJobRegistry(), Duration.ofDays(1), Long.MAX_VALUE), items);
         return probe.results().bytes();
     }
 
     private Job finishedJob(Retention retention, int items) {
-        Job job = job(items);
-        finish(job, retention, 0);
+        Job job = job(retention, items);
+        writeAll(job);
+        job.observer().finished(new TaskOutcome.Completed(), items, 0);
+        retention.ended(job);
         return job;
     }
 
-    private Job job(int items) {
+    private Job job(Retention retention, int items) {
         List<Integer> inputs = Collections.nCopies(items, 7);
         Job job = new Job(JobId.random(), "acme", new JobSpec("square", null, null, inputs, RunOptions.DEFAULTS), "square",
-                100, clock, ENCODER, ended -> {
+                100, clock, ENCODER, retention.resultBytes(), ended -> {
         });
         registry.add(job);
         return job;
     }
 
-    /** Runs the job to success by hand: every item gets the value 49, then its retention learns it ended. */
-    private static void finish(Job job, Retention retention, long unfinishedBytes) {
+    /** Runs the job's items by hand: every item gets the value 49. */
+    private static void writeAll(Job job) {
         TaskObserver observer = job.observer();
         observer.started();
         ChunkSink sink = observer.chunk(0);
-        int items = job.results().size();
-        for (int index = 0; index < items; index++) {
+        for (int index = 0; index < job.results().size(); index++) {
             sink.succeeded(index, 49);
         }
         sink.flush();
-        observer.finished(new TaskOutcome.Completed(), items, 0);
-        retention.ended(job, unfinishedBytes);
     }
 
     private static final class MutableClock extends Clock {
