@@ -3,6 +3,7 @@ package io.jobpool.api;
 import io.jobpool.job.JobpoolException;
 import io.jobpool.execution.InvalidOptionException;
 import jakarta.servlet.http.HttpServletRequest;
+import org.apache.catalina.connector.ClientAbortException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.ResponseEntity;
@@ -148,8 +149,9 @@ class ProblemAdvice {
                 + "; the API lives under /v1 (see openapi.yaml)", request, null, null);
     }
 
-    @ExceptionHandler(AsyncRequestNotUsableException.class)
-    void clientGone(AsyncRequestNotUsableException e) {
+    /** The client went away while its answer was being written: nothing to answer, nothing wrong here. */
+    @ExceptionHandler({AsyncRequestNotUsableException.class, ClientAbortException.class})
+    void clientGone(Exception e) {
         log.debug("Client went away: {}", e.getMessage());
     }
 

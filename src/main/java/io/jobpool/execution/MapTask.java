@@ -2,6 +2,8 @@ package io.jobpool.execution;
 
 import io.jobpool.function.spi.JobFunction;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +21,8 @@ public record MapTask(JobFunction<?> function, Map<String, Object> params, List<
                       String label, String group) {
 
     public MapTask {
-        params = Map.copyOf(params);
+        // JSON null is a value a parameter may have: Map.copyOf would refuse it
+        params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
     }
 
     /** Inputs so far; grows for open tasks. */

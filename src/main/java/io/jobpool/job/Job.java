@@ -213,17 +213,40 @@ public final class Job {
         return ended;
     }
 
+    /**
+     * Hands the job its engine run. What a client did between the registration and this moment is
+     * replayed on the run: a cancel, and for an open job the batches appended (the run may have been
+     * left out of the scheduler, having had nothing to do) and the close.
+     */
     void attach(TaskRun run) {
         boolean cancel;
+        boolean open;
+        boolean closed;
         synchronized (this) {
             if (!state().isTerminal()) {
                 this.run = run;
             }
             cancel = cancelBeforeAttach;
+            open = record.options().open();
+            closed = open && record.state() != JobState.OPEN;
         }
         if (cancel) {
             run.cancel();
         }
+        if (open) {
+            run.inputsAdded();
+        }
+        if (closed) {
+            run.closeInputs();
+        }
+    }
+
+    /** The engine could not take the job (it is stopping, or the task could not be built): it ends as failed. */
+    void failedToStart(RuntimeException cause) {
+        if (state().isTerminal()) {
+            return;
+        }
+        end(JobState.FAILED, new JobError("NotStarted", "the job could not be started: " + cause.getMessage(), null), 0, 0);
     }
 
     TaskObserver observer() {
@@ -241,9 +264,13 @@ public final class Job {
             inputs = null;
             openInputs = null;
         }
-        onEnd.accept(this);
-        ended.complete(this);
-        changed();
+        try {
+            onEnd.accept(this);
+        } finally {
+            // whatever the bookkeeping did, waiters (a blocking map, a cancel, streams) learn of the end
+            ended.complete(this);
+            changed();
+        }
     }
 
     /** Receives the engine's reports; runs on worker threads and on whichever thread ends the task. */

@@ -121,6 +121,9 @@ public final class JobService {
         try {
             job.attach(engine.start(new MapTask(function, spec.params(), job.inputs(), spec.options(), job.id().value(),
                     tenant), job.observer()));
+        } catch (RuntimeException e) {
+            job.failedToStart(e); // ends it, so that it holds no quota and nobody waits for it
+            throw e;
         } finally {
             admittedNotStarted.add(-spec.size());
         }

@@ -22,6 +22,14 @@ class CelIT extends ServerTest {
     }
 
     @Test
+    void aNullParameterIsAValueNotAnError() {
+        JsonNode body = map(Map.of("expression", "params.k == null ? x : 0", "params", java.util.Collections.singletonMap("k", null),
+                "inputs", List.of(7)));
+
+        assertThat(body.get("results").toString()).isEqualTo("[7]");
+    }
+
+    @Test
     void stringsObjectsAndListsMapToJson() {
         JsonNode strings = map(Map.of("expression", "x + '!' + string(size(x))", "inputs", List.of("héllo")));
         JsonNode objects = map(Map.of("expression", "{'name': x.name, 'adult': has(x.age) && x.age >= 18}",

@@ -4,6 +4,7 @@ import io.jobpool.execution.Engine;
 import io.jobpool.execution.EngineSettings;
 import io.jobpool.execution.MapTask;
 import io.jobpool.execution.RunOptions;
+import io.jobpool.execution.TaskRun;
 import io.jobpool.function.builtin.Sleep;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** A job's local runtime around its record: the moves clients make (cancel, close, append) at awkward moments. */
@@ -48,6 +50,44 @@ class JobTest {
 
         assertThat(job.cancel()).isFalse();
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void aBatchAndACloseBeforeTheEngineHasTheJobAreReplayedWhenItsRunIsAttached() throws Exception {
+        Job job = job(RunOptions.DEFAULTS.asOpen(null), List.of());
+        TaskRun run = engine.start(task(job), job.observer()); // empty and open: left out of the scheduler
+
+        job.append(List.of(0, 0));
+        job.closeInputs();
+        job.attach(run);
+
+        Job ended = job.whenEnded().get(5, TimeUnit.SECONDS);
+        assertThat(ended.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(ended.progress().completed()).isEqualTo(2);
+    }
+
+    @Test
+    void aJobTheEngineCannotTakeEndsFailedAndReleasesItsWaiters() {
+        Job job = job(RunOptions.DEFAULTS, List.of(1));
+
+        job.failedToStart(new IllegalStateException("the engine is stopping"));
+
+        assertThat(job.whenEnded()).isCompleted();
+        assertThat(job.state()).isEqualTo(JobState.FAILED);
+        assertThat(job.record().error().type()).isEqualTo("NotStarted");
+        assertThat(job.record().error().message()).contains("the engine is stopping");
+    }
+
+    @Test
+    void waitersLearnOfTheEndEvenWhenTheBookkeepingFails() {
+        Job job = new Job(JobId.random(), "acme", new JobSpec("sleep", null, Map.of(), List.of(1), RunOptions.DEFAULTS),
+                "sleep", 100, Clock.systemUTC(), new ResultEncoder(JsonMapper.builder().build()), new LongAdder(),
+                ended -> {
+                    throw new IllegalStateException("bookkeeping failed");
+                });
+
+        assertThatThrownBy(() -> job.failedToStart(new IllegalStateException("x"))).hasMessage("bookkeeping failed");
+        assertThat(job.whenEnded()).isCompleted();
     }
 
     @Test
