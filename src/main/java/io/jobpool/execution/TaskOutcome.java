@@ -3,7 +3,10 @@ package io.jobpool.execution;
 /** How a task ended. Exactly one outcome is reported per task. */
 public sealed interface TaskOutcome {
 
-    /** The kinds of ending, for an exhaustive {@code switch}. */
+    /**
+     * The kinds of ending, for an exhaustive {@code switch} (Java 17 has no pattern matching in
+     * {@code switch}; each record names its kind, so a new ending breaks every switch that misses it).
+     */
     enum Kind { COMPLETED, ITEM_FAILED, CANCELLED, TIMED_OUT, IDLE_TIMED_OUT, STOPPED }
 
     Kind kind();

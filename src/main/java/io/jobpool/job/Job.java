@@ -14,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import java.util.function.UnaryOperator;
 
 /**
  * One job on this instance: its {@link JobRecord} (the plain data, replaced whole on every transition)
@@ -253,10 +252,6 @@ public final class Job {
         return new Observer();
     }
 
-    private synchronized void transition(UnaryOperator<JobRecord> change) {
-        record = change.apply(record);
-    }
-
     private void end(JobState terminal, JobError cause, int completed, int failed) {
         synchronized (this) {
             record = record.ended(terminal, cause, completed, failed, clock.instant());
@@ -278,7 +273,9 @@ public final class Job {
 
         @Override
         public void started() {
-            transition(now -> now.started(clock.instant()));
+            synchronized (Job.this) {
+                record = record.started(clock.instant());
+            }
             changed();
         }
 

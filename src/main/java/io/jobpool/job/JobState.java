@@ -1,6 +1,9 @@
 package io.jobpool.job;
 
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -46,17 +49,19 @@ public enum JobState {
         return terminal;
     }
 
+    /** The table itself, built once: state -> the states it may move to. */
+    private static final Map<JobState, Set<JobState>> NEXT = new EnumMap<>(Map.of(
+            QUEUED, Collections.unmodifiableSet(EnumSet.of(RUNNING, SUCCEEDED, FAILED, CANCELLED, TIMED_OUT)),
+            OPEN, Collections.unmodifiableSet(EnumSet.of(QUEUED, RUNNING, FAILED, CANCELLED, TIMED_OUT)),
+            RUNNING, Collections.unmodifiableSet(EnumSet.of(SUCCEEDED, FAILED, CANCELLED, TIMED_OUT)),
+            SUCCEEDED, Set.of(), FAILED, Set.of(), CANCELLED, Set.of(), TIMED_OUT, Set.of()));
+
     /** The states this one may move to; empty for a terminal state. */
     public Set<JobState> next() {
-        return switch (this) {
-            case QUEUED -> EnumSet.of(RUNNING, SUCCEEDED, FAILED, CANCELLED, TIMED_OUT);
-            case OPEN -> EnumSet.of(QUEUED, RUNNING, FAILED, CANCELLED, TIMED_OUT);
-            case RUNNING -> EnumSet.of(SUCCEEDED, FAILED, CANCELLED, TIMED_OUT);
-            case SUCCEEDED, FAILED, CANCELLED, TIMED_OUT -> EnumSet.noneOf(JobState.class);
-        };
+        return NEXT.get(this);
     }
 
     public boolean canMoveTo(JobState to) {
-        return next().contains(to);
+        return NEXT.get(this).contains(to);
     }
 }
