@@ -8,7 +8,9 @@ sends it in batches to an open job. All are daemon threads; none outlives its jo
 read timeout.
 """
 
+import builtins
 import datetime
+import functools
 import itertools
 import json
 import queue
@@ -37,6 +39,35 @@ class Expression:
 
     def __repr__(self):
         return "Expression(%r)" % (self.source,)
+
+
+class Function:
+    """A reference to a function on the service, by name: ``pool.map(Function("square"), xs)`` is
+    ``pool.map("square", xs)``.
+
+    A catalog function (``GET /v1/functions``) or an operator-registered process function (such as
+    ``hello``). Nothing runs in this process: it is a name, marked so that it reads as one, e.g. as a
+    module-level constant (``square = jobpool.Function("square")``) where code used to hold a local
+    function. A local function cannot be passed instead: the service would run its own function of
+    that name, so the client refuses it (``TypeError``) before sending anything.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        if not isinstance(name, str) or not name:
+            raise TypeError("Function takes the name of a service function (a non-empty string), got %r"
+                            % (name,))
+        self.name = name
+
+    def __eq__(self, other):
+        return isinstance(other, Function) and other.name == self.name
+
+    def __hash__(self):
+        return hash((Function, self.name))
+
+    def __repr__(self):
+        return "Function(%r)" % (self.name,)
 
 
 class Pool:
@@ -82,8 +113,13 @@ class Pool:
             progress=False, retries=None, priority=None, job_timeout=None):
         """Applies the remote ``function`` to every item; returns the results in input order.
 
-        ``function`` is a catalog name (``"square"``), a callable whose ``__name__`` is one
-        (``pow``), an :class:`Expression`, or ``None`` with ``expression="x * x"`` (CEL).
+        ``function`` names a function that runs on the service, never in this process: a name string
+        (``"square"``, a catalog function of ``GET /v1/functions``, or an operator-registered process
+        function such as ``"hello"``), a :class:`Function` (``Function("square")``), a standard
+        built-in such as ``pow`` (sent as ``"pow"``), an :class:`Expression`, or ``None`` with
+        ``expression="x * x"`` (CEL). Any other callable (a lambda, your own ``def``, a
+        ``functools.partial``, a method) raises ``TypeError`` before anything is sent: only a name
+        could travel, and the service would run its own function of that name, not yours.
         ``on_error="fail"`` (like ``Pool.map``): the first failed item fails the job and a
         :class:`JobError` is raised carrying the remote ``index``, ``type`` and ``message``.
         ``on_error="continue"``: every item runs; a failed item's place in the list holds an
@@ -99,7 +135,11 @@ class Pool:
     def map_async(self, function, iterable, chunksize=None, callback=None, error_callback=None, *, params=None,
                   expression=None, on_error="fail", progress=False, retries=None, priority=None, job_timeout=None,
                   _single=False):
-        """Submits the job and returns an :class:`AsyncResult` at once (``POST /v1/jobs``)."""
+        """Submits the job and returns an :class:`AsyncResult` at once (``POST /v1/jobs``).
+
+        ``function`` as for :meth:`map`: a name, a :class:`Function`, a built-in such as ``pow`` or an
+        :class:`Expression`; any other callable raises ``TypeError`` before the job is submitted.
+        """
         job = self._submit(function, iterable, chunksize, params, expression, on_error, progress, retries,
                            priority, job_timeout)
         return AsyncResult(self, job, callback, error_callback, single=_single)
@@ -109,10 +149,12 @@ class Pool:
 
         Tuples are sent as JSON arrays, which the service spreads over the function's parameters.
         A one-element tuple is sent as its element. With an expression, ``x`` is the argument list.
+        ``function`` as for :meth:`map` (a name, a :class:`Function`, a built-in such as ``pow``).
         """
         return self.map(function, _star(iterable), chunksize, **options)
 
     def starmap_async(self, function, iterable, chunksize=None, callback=None, error_callback=None, **options):
+        """``starmap`` as an :class:`AsyncResult`; ``function`` as for :meth:`map`."""
         return self.map_async(function, _star(iterable), chunksize, callback, error_callback, **options)
 
     def imap(self, function, iterable, chunksize=None, **options):
@@ -121,19 +163,22 @@ class Pool:
         Returns an :class:`IMapIterator` over the job's NDJSON stream: iteration starts while the
         job runs. A failed item raises :class:`JobError` when iteration reaches it (or, with
         ``on_error="continue"``, is yielded as an :class:`ItemError`). ``indexed=True`` yields
-        ``(index, value)`` pairs.
+        ``(index, value)`` pairs. ``function`` as for :meth:`map`: a local callable raises ``TypeError``
+        before the job is submitted.
         """
         return self._imap("input", function, iterable, chunksize, **options)
 
     def imap_unordered(self, function, iterable, chunksize=None, **options):
-        """Results in completion order (``?order=completion``); ``indexed=True`` adds the input index."""
+        """Results in completion order (``?order=completion``); ``indexed=True`` adds the input index.
+        ``function`` as for :meth:`map`."""
         return self._imap("completion", function, iterable, chunksize, **options)
 
     def apply(self, function, args=(), *, params=None, **options):
-        """One call: ``apply(pow, (2, 10))`` is 1024."""
+        """One call: ``apply(pow, (2, 10))`` is 1024. ``function`` as for :meth:`map`."""
         return self.starmap(function, [tuple(args)], params=params, **options)[0]
 
     def apply_async(self, function, args=(), callback=None, error_callback=None, *, params=None, **options):
+        """``apply`` as an :class:`AsyncResult`; ``function`` as for :meth:`map`."""
         return self.starmap_async(function, [tuple(args)], None, callback, error_callback, params=params,
                                   _single=True, **options)
 
@@ -698,6 +743,13 @@ def _star(iterable):
 
 
 def _target(function, expression):
+    """The job's ``function`` or ``expression`` field; raises before any request is made.
+
+    Only a name travels, so only what is unmistakably a service function's name is sent: a string, a
+    :class:`Function`, or a standard built-in (``pow``: the very object ``builtins.pow``). Any other
+    callable - a lambda, the caller's own ``def``, a ``functools.partial``, a method - is refused: the
+    service would run its own function of that name (or none), never this one.
+    """
     if isinstance(function, Expression):
         if expression is not None:
             raise ValueError("give an Expression or expression=, not both")
@@ -710,10 +762,42 @@ def _target(function, expression):
         raise ValueError("a function name (or expression=...) is required")
     if isinstance(function, str):
         return {"function": function}
+    if isinstance(function, Function):
+        return {"function": function.name}
+    if _is_builtin(function):
+        return {"function": function.__name__}
+    if callable(function):
+        raise TypeError(_LOCAL_FUNCTION % {"name": _callable_name(function)})
+    raise TypeError("function must be the name of a service function (a string or jobpool.Function), a built-in "
+                    "such as pow, or a jobpool.Expression, got %r" % (function,))
+
+
+_LOCAL_FUNCTION = (
+    "cannot send %(name)s: functions run on the jobpool server, not in this process, and no code is sent "
+    "(only a name would travel, and the server would run its own function of that name, or none). Instead: "
+    "name a catalog function as a string, e.g. pool.map(\"square\", xs) or jobpool.Function(\"square\") "
+    "(the catalog: GET /v1/functions, pool.functions()); register your own code on the server as a process "
+    "function and call it by name (docs/process-functions.md: the operator lists it under "
+    "jobpool.process-functions and runs it with `from jobpool.worker import serve`); or use expression= "
+    "(or jobpool.Expression) for a CEL expression over x, e.g. expression=\"x * x\".")
+
+
+def _is_builtin(function):
+    """True for a standard built-in such as ``pow``: the very object ``builtins.<its name>``."""
     name = getattr(function, "__name__", None)
-    if callable(function) and name:
-        return {"function": name}  # only the name travels: the service runs its own function of that name
-    raise TypeError("function must be a catalog name, a named callable or an Expression, got %r" % (function,))
+    return (isinstance(name, str) and getattr(function, "__module__", None) == "builtins"
+            and getattr(builtins, name, None) is function)
+
+
+def _callable_name(function):
+    """A readable name of a callable for an error message: ``square``, ``<lambda>``, ``partial(square)``."""
+    if isinstance(function, functools.partial):
+        return "functools.partial(%s, ...)" % _callable_name(function.func)
+    name = getattr(function, "__qualname__", None) or getattr(function, "__name__", None)
+    if not isinstance(name, str):
+        return repr(function)
+    module = getattr(function, "__module__", None)
+    return "%s (from %s)" % (name, module) if isinstance(module, str) and module != "builtins" else name
 
 
 def _encode(item):

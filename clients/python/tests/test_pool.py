@@ -3,12 +3,14 @@
 Run:  JOBPOOL_URL=http://127.0.0.1:8080 PYTHONPATH=clients/python \\
         python3 -m unittest discover -s clients/python/tests -v
 (``./mvnw verify`` does this from PythonClientIT, against its own test server.)
-Standard library only; every test talks to the service over HTTP, except two that use tiny local
-stand-in servers: the API-key test (a stand-in that answers 401 like a keyed jobpool does) and the
-stream-control-line test (a stand-in whose stream has keep-alive and stopping lines at set places).
+Standard library only. ``PoolTest`` talks to the service over HTTP and is skipped without
+``JOBPOOL_URL``; ``StandInTest`` and ``FunctionArgumentTest`` need no service and always run: they use
+tiny local stand-in servers (one that answers 401 like a keyed jobpool does, one whose stream has
+keep-alive and stopping lines at set places, one that records every request and echoes the inputs).
 """
 
 import contextlib
+import functools
 import http.server
 import io
 import json
@@ -19,15 +21,11 @@ import time
 import unittest
 
 import jobpool
-from jobpool import Expression, ItemError, JobError, JobpoolConnectionError, JobpoolError, Pool
+from jobpool import Expression, Function, ItemError, JobError, JobpoolConnectionError, JobpoolError, Pool
 
 URL = os.environ.get("JOBPOOL_URL")
 
 
-def setUpModule():
-    if not URL:
-        raise unittest.SkipTest("JOBPOOL_URL is not set: these tests need a running jobpool service, "
-                                "e.g. JOBPOOL_URL=http://127.0.0.1:8080 (./mvnw verify sets it)")
 
 
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"}
@@ -57,6 +55,12 @@ class Exchanges:
 
 
 class PoolTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        if not URL:
+            raise unittest.SkipTest("JOBPOOL_URL is not set: these tests need a running jobpool service, "
+                                    "e.g. JOBPOOL_URL=http://127.0.0.1:8080 (./mvnw verify sets it)")
 
     def setUp(self):
         self.pool = Pool(URL, timeout=30)
@@ -114,13 +118,6 @@ class PoolTest(unittest.TestCase):
         resumed = exchanges.paths("/results/stream?from=1")
         self.assertTrue(resumed, "expected a reconnect with from=1: %s" % exchanges.seen)
 
-    def test_imap_skips_keep_alive_lines_and_resumes_after_a_stopping_line(self):
-        with stopping_server() as (url, streams):
-            self.assertEqual(list(Pool(url, timeout=5).imap("square", [0, 1, 2])), [0, 1, 4])
-        # the first reconnection meets the stopping instance (503), the next one gets the rest
-        self.assertEqual(streams, ["/v1/jobs/J/results/stream", "/v1/jobs/J/results/stream?from=2",
-                                   "/v1/jobs/J/results/stream?from=2"])
-
     # -- starmap, apply ----------------------------------------------------------------------------
 
     def test_starmap_spreads_argument_tuples(self):
@@ -148,6 +145,25 @@ class PoolTest(unittest.TestCase):
 
     def test_starmap_async(self):
         self.assertEqual(self.pool.starmap_async(pow, [(2, 3)]).get(30), [8])
+
+    # -- what a function argument may be -----------------------------------------------------------
+
+    def test_a_function_reference_runs_the_service_function(self):
+        square = Function("square")
+        self.assertEqual(self.pool.map(square, [1, 2, 3]), [1, 4, 9])
+        self.assertEqual(list(self.pool.imap_unordered(Function("sleep"), [10])), [10])
+        self.assertEqual(self.pool.apply(Function("pow"), (2, 5)), 32)
+
+    def test_own_function_named_like_a_service_function_is_refused_before_any_request(self):
+        def square(x):
+            return x + 1000  # the service's "square" would answer x * x: a silent wrong answer
+
+        exchanges = Exchanges(self.pool)
+        with self.assertRaises(TypeError) as raised:
+            self.pool.map(square, [1, 2, 3])
+        self.assertIn("square", str(raised.exception))
+        self.assertEqual(exchanges.seen, [])
+        self.assertEqual(self.pool.map("square", [1, 2, 3]), [1, 4, 9])  # the name: the service's square
 
     # -- errors ------------------------------------------------------------------------------------
 
@@ -209,14 +225,6 @@ class PoolTest(unittest.TestCase):
         with self.assertRaises(JobpoolConnectionError) as refused:
             Pool("http://127.0.0.1:9", timeout=2).map("square", [1])
         self.assertIsNone(refused.exception.status)
-
-    def test_api_key_is_sent_as_bearer_and_401_surfaces(self):
-        with unauthorized_server() as (url, seen):
-            with self.assertRaises(JobpoolError) as raised:
-                Pool(url, api_key="team-a-key-0123456789").map("square", [1])
-        self.assertEqual(seen, ["Bearer team-a-key-0123456789"])
-        self.assertEqual((raised.exception.status, raised.exception.slug), (401, "unauthorized"))
-        self.assertIn("missing or unknown", raised.exception.detail)
 
     # -- cancel, terminate, context manager --------------------------------------------------------
 
@@ -323,6 +331,130 @@ class PoolTest(unittest.TestCase):
         return self.pool.job(job_id)["state"]
 
 
+class StandInTest(unittest.TestCase):
+    """Client behaviour that needs no jobpool service: stand-in servers answer as one would."""
+
+    def test_api_key_is_sent_as_bearer_and_401_surfaces(self):
+        with unauthorized_server() as (url, seen):
+            with self.assertRaises(JobpoolError) as raised:
+                Pool(url, api_key="team-a-key-0123456789").map("square", [1])
+        self.assertEqual(seen, ["Bearer team-a-key-0123456789"])
+        self.assertEqual((raised.exception.status, raised.exception.slug), (401, "unauthorized"))
+        self.assertIn("missing or unknown", raised.exception.detail)
+
+    def test_imap_skips_keep_alive_lines_and_resumes_after_a_stopping_line(self):
+        with stopping_server() as (url, streams):
+            self.assertEqual(list(Pool(url, timeout=5).imap("square", [0, 1, 2])), [0, 1, 4])
+        # the first reconnection meets the stopping instance (503), the next one gets the rest
+        self.assertEqual(streams, ["/v1/jobs/J/results/stream", "/v1/jobs/J/results/stream?from=2",
+                                   "/v1/jobs/J/results/stream?from=2"])
+
+
+def square(x):
+    """A user's own function that shares its name with the service's ``square`` (x * x)."""
+    return x + 1000
+
+
+class FunctionArgumentTest(unittest.TestCase):
+    """Functions run on the service: only a name travels, so only a name (a string, a
+    ``jobpool.Function``, a standard built-in) is sent; any other callable is refused before any
+    request. A recording stand-in (it echoes the inputs) shows what reached the "service"."""
+
+    ENTRY_POINTS = {
+        "map": lambda pool, f: pool.map(f, [1, 2]),
+        "map_async": lambda pool, f: pool.map_async(f, [1, 2]),
+        "imap": lambda pool, f: pool.imap(f, [1, 2]),
+        "imap_unordered": lambda pool, f: pool.imap_unordered(f, [1, 2]),
+        "starmap": lambda pool, f: pool.starmap(f, [(1, 2)]),
+        "starmap_async": lambda pool, f: pool.starmap_async(f, [(1, 2)]),
+        "apply": lambda pool, f: pool.apply(f, (1, 2)),
+        "apply_async": lambda pool, f: pool.apply_async(f, (1, 2)),
+    }
+
+    def setUp(self):
+        self.server = recording_server()
+        url, self.requests = self.server.__enter__()
+        self.pool = Pool(url, timeout=5)
+
+    def tearDown(self):
+        self.pool.terminate()
+        self.server.__exit__(None, None, None)
+
+    def assertRefusedBeforeAnyRequest(self, function, name):
+        for entry, call in self.ENTRY_POINTS.items():
+            with self.subTest(entry=entry):
+                with self.assertRaises(TypeError) as raised:
+                    call(self.pool, function)
+                self.assertIn(name, str(raised.exception))
+        self.assertEqual(self.requests, [], "nothing may reach the server")
+
+    def test_own_def_named_like_a_service_function_raises_before_any_request(self):
+        self.assertRefusedBeforeAnyRequest(square, "square")
+
+    def test_a_lambda_raises(self):
+        self.assertRefusedBeforeAnyRequest(lambda x: x * x, "<lambda>")
+
+    def test_a_partial_raises_even_of_a_builtin(self):
+        self.assertRefusedBeforeAnyRequest(functools.partial(square, 1), "partial(square")
+        self.assertRefusedBeforeAnyRequest(functools.partial(pow, 2), "partial(pow")
+
+    def test_a_method_and_a_callable_object_raise(self):
+        class Squarer:
+            def square(self, x):
+                return x * x
+
+            def __call__(self, x):
+                return x * x
+
+        self.assertRefusedBeforeAnyRequest(Squarer().square, "Squarer.square")
+        self.assertRefusedBeforeAnyRequest(Squarer(), "Squarer")
+
+    def test_the_message_says_where_functions_run_and_what_to_do_instead(self):
+        with self.assertRaises(TypeError) as raised:
+            self.pool.map(square, [1])
+        message = str(raised.exception)
+        for part in ("square", "run on the jobpool server, not in this process", "GET /v1/functions",
+                     "process function", "docs/process-functions.md", "jobpool.process-functions",
+                     "from jobpool.worker import serve", "expression="):
+            self.assertIn(part, message)
+
+    def test_a_name_string_is_sent_as_the_function(self):
+        self.assertEqual(self.pool.map("square", [1, 2]), [1, 2])  # the stand-in echoes its inputs
+        self.assertEqual(self.pool.map("hello", ["ada"]), ["ada"])  # a process function, by name
+        self.assertEqual(self.sent_functions(), ["square", "hello"])
+
+    def test_a_function_reference_is_sent_by_its_name(self):
+        reference = Function("square")
+        self.assertEqual(self.pool.map(reference, [1, 2]), [1, 2])
+        self.assertEqual(list(self.pool.imap(Function("hello"), ["ada"])), ["ada"])
+        self.assertEqual(self.pool.apply_async(Function("pow"), (2, 3)).get(5), [2, 3])
+        self.assertEqual(self.sent_functions(), ["square", "hello", "pow"])
+        self.assertEqual((reference, repr(reference)), (Function("square"), "Function('square')"))
+
+    def test_a_standard_builtin_such_as_pow_is_sent_by_its_name(self):
+        self.assertEqual(self.pool.starmap(pow, [(2, 10)]), [[2, 10]])
+        self.assertEqual(self.pool.apply(pow, (2, 10)), [2, 10])
+        self.assertEqual(self.sent_functions(), ["pow", "pow"])
+
+    def test_an_expression_is_still_sent_as_an_expression(self):
+        self.assertEqual(self.pool.map(None, [3], expression="x * x"), [3])
+        self.assertEqual(self.pool.map(Expression("x + 1"), [3]), [3])
+        self.assertEqual([body.get("expression") for _, body in self.requests], ["x * x", "x + 1"])
+
+    def test_a_function_reference_takes_only_a_name(self):
+        for wrong in (square, "", None, 42):
+            with self.subTest(wrong=wrong), self.assertRaises(TypeError):
+                Function(wrong)
+        with self.assertRaises(TypeError):
+            self.pool.map(42, [1])
+        with self.assertRaises(ValueError):
+            self.pool.map(Function("square"), [1], expression="x")
+        self.assertEqual(self.requests, [])
+
+    def sent_functions(self):
+        return [body.get("function") for _, body in self.requests]
+
+
 @contextlib.contextmanager
 def serving(handler):
     """Serves `handler` on a free loopback port in a background thread; yields the base URL."""
@@ -403,6 +535,38 @@ def stopping_server():
 
     with serving(Handler) as url:
         yield url, streams
+
+
+@contextlib.contextmanager
+def recording_server():
+    """A stand-in that records every request as (method and path, JSON body or None) and runs every job
+    as the identity: job J's stream gives each input back as its value."""
+    requests = []
+    inputs = []
+
+    class Handler(StandIn):
+        def do_POST(self):
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = json.loads(raw) if raw else None
+            requests.append(("POST " + self.path, body))
+            inputs[:] = (body or {}).get("inputs", [])
+            self.answer(202, "application/json", json.dumps({"id": "J", "state": "QUEUED"}))
+
+        def do_GET(self):
+            if "/results/stream" in self.path:
+                lines = [{"index": i, "value": v} for i, v in enumerate(inputs)]
+                lines.append({"end": True, "state": "SUCCEEDED", "total": len(inputs), "completed": len(inputs),
+                              "failed": 0})
+                self.answer(200, "application/x-ndjson", "".join(json.dumps(line) + "\n" for line in lines))
+            else:
+                self.answer(200, "application/json", json.dumps({"id": "J", "state": "SUCCEEDED"}))
+
+        def do_DELETE(self):
+            self.answer(409, "application/problem+json", json.dumps({
+                "type": "urn:jobpool:problem:job-finished", "status": 409, "detail": "already ended"}))
+
+    with serving(Handler) as url:
+        yield url, requests
 
 
 if __name__ == "__main__":
