@@ -10,6 +10,8 @@ import io.jobpool.execution.EngineSettings;
 import io.jobpool.function.FunctionCatalog;
 import io.jobpool.function.PluginLoader;
 import io.jobpool.function.cel.CelExpressions;
+import io.jobpool.function.process.ProcessFunctionSpec;
+import io.jobpool.function.process.ProcessFunctions;
 import io.jobpool.function.spi.JobFunction;
 import io.jobpool.function.builtin.Fail;
 import io.jobpool.function.builtin.Pow;
@@ -63,9 +65,10 @@ class JobpoolConfiguration {
 
     /** The built-ins, then every plugin of {@code jobpool.plugins.dir}; a clash of names stops the start-up. */
     @Bean
-    FunctionCatalog functionCatalog(PluginProperties plugins) {
+    FunctionCatalog functionCatalog(PluginProperties plugins, ProcessFunctions processFunctions) {
         List<JobFunction<?>> functions = new ArrayList<>(List.of(new Square(), new Sha256(), new Primes(), new Sleep(),
                 new Fail(), new Pow()));
+        functions.addAll(processFunctions.all());
         if (plugins.dir() != null) {
             for (PluginLoader.Plugin plugin : PluginLoader.load(plugins.dir())) {
                 log.info("Plugin function '{}' loaded from {}", plugin.function().name(), plugin.jar().getFileName());
@@ -73,6 +76,49 @@ class JobpoolConfiguration {
             }
         }
         return new FunctionCatalog(functions);
+    }
+
+    /**
+     * The operator's process functions, their processes started in the background now (as Pool starts
+     * its processes when it is made) and ended when the service stops, after the engine.
+     */
+    @Bean(destroyMethod = "close")
+    ProcessFunctions processFunctions(ProcessFunctionProperties properties, PoolProperties pool, JsonMapper mapper,
+                                      MeterRegistry meters) {
+        List<ProcessFunctionSpec> specs = new ArrayList<>();
+        properties.processFunctions().forEach((name, entry) -> specs.add(processFunctionSpec(name, entry, pool, mapper)));
+        ProcessFunctions functions = new ProcessFunctions(specs, mapper, meters);
+        for (ProcessFunctionSpec spec : specs) {
+            log.info("Process function '{}': {} process(es) of {} on the {} pool", spec.name(), spec.processes(),
+                    spec.command(), spec.kind().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        functions.warmAll();
+        return functions;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ProcessFunctionSpec processFunctionSpec(String name, ProcessFunctionProperties.Entry entry,
+                                                           PoolProperties pool, JsonMapper mapper) {
+        Map<String, Object> schema = Map.of("type", "object");
+        if (entry.paramsSchema() != null && !entry.paramsSchema().isBlank()) {
+            try {
+                schema = mapper.readValue(entry.paramsSchema(), Map.class);
+            } catch (tools.jackson.core.JacksonException e) {
+                throw new IllegalStateException("jobpool.process-functions." + name + ".params-schema is not a JSON object: "
+                        + e.getOriginalMessage(), e);
+            }
+        }
+        int processes = entry.processes() > 0 ? entry.processes() : pool.effectiveWorkers();
+        String description = entry.description() != null ? entry.description() : "Runs " + entry.command() + " in worker processes";
+        return new ProcessFunctionSpec(name, entry.command(), processes, entry.kind(), description, schema,
+                entry.maxItemsPerProcess(), entry.startupTimeout(), entry.idleTimeout(), entry.environment(),
+                entry.workingDirectory(), entry.memoryLimit() == null ? 0 : entry.memoryLimit().toBytes(),
+                (int) Math.min(Integer.MAX_VALUE - 16, entry.maxMessageSize().toBytes()));
+    }
+
+    @Bean
+    ProcessFunctionsHealth processFunctionsHealthIndicator(ProcessFunctions functions) {
+        return new ProcessFunctionsHealth(functions);
     }
 
     @Bean(destroyMethod = "")

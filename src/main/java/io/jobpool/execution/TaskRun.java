@@ -1,5 +1,6 @@
 package io.jobpool.execution;
 
+import io.jobpool.function.ChunkedFunction;
 import io.jobpool.function.spi.ItemFailure;
 import io.jobpool.function.spi.JobFunction;
 import org.slf4j.Logger;
@@ -153,6 +154,10 @@ public final class TaskRun {
             if (started.compareAndSet(false, true)) {
                 observer.started();
             }
+            if (task.function() instanceof ChunkedFunction whole) {
+                new WholeChunk(this, chunk, observer.chunk(chunk.start())).run(whole);
+                return;
+            }
             Object state = stateOfThisWorker();
             if (state == StateFailure.INSTANCE) {
                 return;
@@ -167,7 +172,7 @@ public final class TaskRun {
     }
 
     /** How long a worker may hold item counts before publishing them: progress stays live, atomics stay cold. */
-    private static final long PUBLISH_NANOS = 5_000_000;
+    static final long PUBLISH_NANOS = 5_000_000;
 
     private void runItems(Chunk chunk, Object state) {
         ChunkSink sink = observer.chunk(chunk.start());
@@ -187,10 +192,7 @@ public final class TaskRun {
             } else {
                 failures++;
                 if (task.options().failFast()) {
-                    firstFailure.compareAndSet(null, failure);
-                    sink.flush();
-                    publish(succeeded, failures);
-                    finish(failedOutcome());
+                    failFast(failure, sink, succeeded, failures);
                     return;
                 }
             }
@@ -219,7 +221,7 @@ public final class TaskRun {
     }
 
     /** Why an item has no value. */
-    private record Failure(int index, String type, String message) {
+    record Failure(int index, String type, String message) {
     }
 
     /** The item was not finished because the task ended meanwhile. */
@@ -270,6 +272,25 @@ public final class TaskRun {
             throw ItemFailure.invalidInput(task.function().name() + " takes " + arity
                     + " arguments per item: each input must be an array of " + arity + " values");
         }
+    }
+
+    EngineMetrics.FunctionMeters meters() {
+        return meters;
+    }
+
+    void publishCounts(int succeeded, int failures) {
+        publish(succeeded, failures);
+    }
+
+    /**
+     * Ends the task on a failed item (onError fail) once the chunk's outcomes so far are visible and
+     * counted. The failure is recorded before its count is published, so the last publisher sees it.
+     */
+    void failFast(Failure failure, ChunkSink sink, int succeeded, int failures) {
+        firstFailure.compareAndSet(null, failure);
+        sink.flush();
+        publish(succeeded, failures);
+        finish(failedOutcome());
     }
 
     /** Adds a worker's item counts to the task's; the worker that completes the last item ends the task. */

@@ -1,0 +1,297 @@
+package io.jobpool.function.process;
+
+import io.jobpool.function.ChunkedFunction;
+import io.jobpool.function.spi.Kind;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An operator's function that runs in warm worker processes, as {@code multiprocessing.Pool} runs
+ * {@code f}: each of its {@code processes} slots holds at most one process, started on demand (and
+ * once at start-up), which runs its initializer once and then serves chunk after chunk, job after job.
+ *
+ * <p>A chunk takes a free slot (waiting for one if all are busy), starts the slot's process if it has
+ * none, sends the chunk and relays the answers. A process that ends under a chunk (crash, protocol
+ * error, memory limit) answers its remaining items with why, and the slot is started again in the
+ * background, later each time it fails in a row (a crash loop does not burn the CPU). A start that
+ * fails answers the chunk's items with {@code WorkerStartFailed}; while its back-off lasts, chunks get
+ * that answer at once. An interrupted chunk (cancel, deadline, stop) kills the process.
+ *
+ * <p>Threads: a slot belongs to whoever took it from {@code free} (a worker thread running a chunk,
+ * or the I/O executor warming or retiring it) until it is put back, so its fields need no lock of their
+ * own; the queue's hand-over makes them visible to the next holder.
+ */
+public final class ProcessFunction implements ChunkedFunction {
+
+    private static final Logger log = LoggerFactory.getLogger(ProcessFunction.class);
+    private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final Duration RETIRE_GRACE = Duration.ofSeconds(2);
+
+    /** One place for a process; its index is the {@code {slot}} of the environment. */
+    private static final class Slot {
+        final int index;
+        volatile WorkerProcess process;
+        int failuresInARow;
+        long notBeforeNanos;
+        /** Why the last start failed; null once one succeeds. Read by health checks from any thread. */
+        volatile String startFailure;
+        volatile boolean alive;
+
+        Slot(int index) {
+            this.index = index;
+        }
+    }
+
+    /** What {@code GET /v1/functions} and the health contributor say about it. */
+    public record Health(boolean failing, int processes, int alive, String detail) {
+    }
+
+    private final ProcessFunctionSpec spec;
+    private final JsonMapper mapper;
+    private final ExecutorService io;
+    private final ScheduledExecutorService timer;
+    private final ProcessMetrics metrics;
+    private final List<Slot> slots = new ArrayList<>();
+    private final LinkedBlockingQueue<Slot> free = new LinkedBlockingQueue<>();
+    private volatile boolean closed;
+
+    ProcessFunction(ProcessFunctionSpec spec, JsonMapper mapper, ExecutorService io, ScheduledExecutorService timer,
+                    ProcessMetrics metrics) {
+        this.spec = spec;
+        this.mapper = mapper;
+        this.io = io;
+        this.timer = timer;
+        this.metrics = metrics;
+        for (int i = 0; i < spec.processes(); i++) {
+            Slot slot = new Slot(i);
+            slots.add(slot);
+            free.add(slot);
+        }
+        metrics.aliveGauge(spec.name(), () -> slots.stream().filter(slot -> slot.alive).count());
+    }
+
+    public ProcessFunctionSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public String name() {
+        return spec.name();
+    }
+
+    @Override
+    public String description() {
+        return spec.description();
+    }
+
+    @Override
+    public Kind kind() {
+        return spec.kind();
+    }
+
+    @Override
+    public Map<String, Object> paramsSchema() {
+        return spec.paramsSchema();
+    }
+
+    public Health health() {
+        int alive = (int) slots.stream().filter(slot -> slot.alive).count();
+        String failure = slots.stream().map(slot -> slot.startFailure).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        return new Health(failure != null, spec.processes(), alive, failure);
+    }
+
+    @Override
+    public void applyChunk(List<?> inputs, Map<String, Object> params, Answers answers) throws InterruptedException {
+        Slot slot = free.take();
+        try {
+            WorkerProcess process;
+            try {
+                process = ready(slot);
+            } catch (WorkerProcess.StartFailed e) {
+                for (int i = 0; i < inputs.size(); i++) {
+                    answers.error("WorkerStartFailed", e.getMessage());
+                }
+                return;
+            }
+            WorkerProcess.Ending ending;
+            try {
+                ending = process.serve(inputs, params, answers);
+            } catch (InterruptedException e) {
+                process.kill();
+                ended(slot, "job_ended");
+                warmSoon(slot, 0);
+                throw e;
+            }
+            if (ending != null) {
+                crashed(slot, ending);
+            } else {
+                slot.failuresInARow = 0;
+                if (spec.maxItemsPerProcess() > 0 && process.itemsServed() >= spec.maxItemsPerProcess()) {
+                    process.retire(RETIRE_GRACE);
+                    ended(slot, "max_items");
+                    warmSoon(slot, 0);
+                }
+            }
+        } finally {
+            free.add(slot);
+        }
+    }
+
+    /** The slot's process, started now if it has none. */
+    private WorkerProcess ready(Slot slot) throws WorkerProcess.StartFailed, InterruptedException {
+        if (slot.process != null && slot.process.isAlive()) {
+            return slot.process;
+        }
+        if (slot.process != null) {
+            // it ended between chunks (killed from outside, say): counted as a crash
+            metrics.crashed(spec.name(), "crashed");
+            ended(slot, null);
+        }
+        long wait = slot.notBeforeNanos - System.nanoTime();
+        if (wait > 0) {
+            if (slot.startFailure != null) {
+                throw new WorkerProcess.StartFailed(slot.startFailure + "\n(the next start is tried in "
+                        + TimeUnit.NANOSECONDS.toMillis(wait) + " ms)");
+            }
+            TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        if (closed) {
+            throw new WorkerProcess.StartFailed("the service is stopping");
+        }
+        metrics.started(spec.name());
+        long started = System.nanoTime();
+        try {
+            slot.process = WorkerProcess.start(spec, slot.index, mapper, io);
+        } catch (WorkerProcess.StartFailed e) {
+            String why = "the worker process of '" + spec.name() + "' (slot " + slot.index + ") did not start: " + e.getMessage();
+            log.warn("{}", why);
+            slot.startFailure = why;
+            backOff(slot);
+            metrics.crashed(spec.name(), "start_failed");
+            throw new WorkerProcess.StartFailed(why);
+        }
+        metrics.initialized(spec.name(), System.nanoTime() - started);
+        slot.startFailure = null;
+        slot.alive = true;
+        log.info("Process function '{}': process {} ready in slot {} after {} ms", spec.name(), slot.process.pid(),
+                slot.index, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        return slot.process;
+    }
+
+    private void crashed(Slot slot, WorkerProcess.Ending ending) {
+        log.warn("Process function '{}': {}", spec.name(), ending.message());
+        metrics.crashed(spec.name(), switch (ending.type()) {
+            case "ProtocolError" -> "protocol_error";
+            case "MemoryLimitExceeded" -> "memory_limit";
+            default -> "crashed";
+        });
+        ended(slot, null);
+        backOff(slot);
+        warmSoon(slot, Math.max(0, slot.notBeforeNanos - System.nanoTime()));
+    }
+
+    private void backOff(Slot slot) {
+        slot.failuresInARow++;
+        long backoff = Math.min(MAX_BACKOFF_NANOS, FIRST_BACKOFF_NANOS << Math.min(20, slot.failuresInARow - 1));
+        slot.notBeforeNanos = System.nanoTime() + backoff;
+    }
+
+    private void ended(Slot slot, String recycleReason) {
+        slot.process = null;
+        slot.alive = false;
+        if (recycleReason != null) {
+            metrics.recycled(spec.name(), recycleReason);
+        }
+    }
+
+    /** Starts the slot's process in the background after {@code delayNanos}, if the slot is free then and has none. */
+    void warmSoon(Slot slot, long delayNanos) {
+        if (closed) {
+            return;
+        }
+        timer.schedule(() -> io.execute(() -> warm(slot)), delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void warm(Slot slot) {
+        if (closed || !free.remove(slot)) {
+            return;
+        }
+        try {
+            if (slot.process == null || !slot.process.isAlive()) {
+                ready(slot);
+            }
+        } catch (WorkerProcess.StartFailed e) {
+            warmSoon(slot, Math.max(0, slot.notBeforeNanos - System.nanoTime()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            free.add(slot);
+        }
+    }
+
+    /** Starts every slot's process in the background: Pool starts its processes when it is made. */
+    void warmAll() {
+        for (Slot slot : slots) {
+            warmSoon(slot, 0);
+        }
+    }
+
+    /** Ends processes that served no chunk for the idle timeout; called now and then by the owner. */
+    void retireIdle() {
+        long now = System.nanoTime();
+        for (Slot slot : slots) {
+            WorkerProcess process = slot.process;
+            if (process != null && now - process.idleSinceNanos() > spec.idleTimeout().toNanos() && free.remove(slot)) {
+                try {
+                    if (slot.process != null && now - slot.process.idleSinceNanos() > spec.idleTimeout().toNanos()) {
+                        slot.process.retire(RETIRE_GRACE);
+                        ended(slot, "idle");
+                    }
+                } finally {
+                    free.add(slot);
+                }
+            }
+        }
+    }
+
+    /** Ends processes over the memory limit; called now and then by the owner. */
+    void enforceMemoryLimit() {
+        if (spec.memoryLimitBytes() <= 0) {
+            return;
+        }
+        for (Slot slot : slots) {
+            WorkerProcess process = slot.process;
+            if (process != null && process.isAlive()) {
+                long resident = process.residentBytes();
+                if (resident > spec.memoryLimitBytes()) {
+                    process.killForMemory(resident);
+                }
+            }
+        }
+    }
+
+    /** Stops starting processes and ends the idle ones; a process under a chunk ends with its interrupted worker. */
+    void close() {
+        closed = true;
+        for (Slot slot : slots) {
+            if (free.remove(slot)) {
+                if (slot.process != null) {
+                    slot.process.retire(RETIRE_GRACE);
+                    ended(slot, null);
+                }
+                free.add(slot);
+            }
+        }
+    }
+}

@@ -1,0 +1,391 @@
+package io.jobpool.function.process;
+
+import io.jobpool.function.ChunkedFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running worker process and its end of the protocol (see {@code docs/process-functions.md}).
+ *
+ * <p>Threads: a reader thread turns standard output into {@link Message}s on a queue, another logs
+ * standard error and keeps its last lines; writes go through the shared I/O executor, so the worker
+ * thread that serves a chunk only ever blocks on the queue, which an interrupt (cancel, deadline)
+ * ends. One chunk at a time: {@link #serve} is called by the one thread that holds the process's slot.
+ */
+final class WorkerProcess {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerProcess.class);
+    private static final int STDERR_LINES_KEPT = 20;
+    private static final int STDERR_LINE_BYTES = 8192;
+
+    /** A line of the process's standard output, or its end. */
+    sealed interface Message {
+        record Ready() implements Message {
+        }
+
+        record Values(List<?> values) implements Message {
+        }
+
+        record Error(String type, String message) implements Message {
+        }
+
+        /** Not the protocol: ends the process. */
+        record Invalid(String reason) implements Message {
+        }
+
+        /** Standard output closed: the process has ended or is ending. */
+        record Ended() implements Message {
+        }
+    }
+
+    /** Why a start failed, with the tail of standard error: the items get it as {@code WorkerStartFailed}. */
+    static final class StartFailed extends Exception {
+        StartFailed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** How a process ended under a chunk: the type and message its unanswered items get. */
+    record Ending(String type, String message) {
+    }
+
+    private final ProcessFunctionSpec spec;
+    private final int slot;
+    private final Process process;
+    private final JsonMapper mapper;
+    private final Executor io;
+    private final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+    private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
+    private volatile String endedBy;
+    private long itemsServed;
+    private long idleSinceNanos = System.nanoTime();
+
+    private WorkerProcess(ProcessFunctionSpec spec, int slot, Process process, JsonMapper mapper, Executor io) {
+        this.spec = spec;
+        this.slot = slot;
+        this.process = process;
+        this.mapper = mapper;
+        this.io = io;
+    }
+
+    /** Spawns the command (a fresh program, never a fork of the service) and waits for its ready line. */
+    static WorkerProcess start(ProcessFunctionSpec spec, int slot, JsonMapper mapper, Executor io)
+            throws StartFailed, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(spec.command());
+        builder.environment().clear();
+        builder.environment().putAll(spec.environmentOf(slot, System.getenv()));
+        if (spec.workingDirectory() != null) {
+            builder.directory(spec.workingDirectory().toFile());
+        }
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new StartFailed("cannot start " + spec.command() + ": " + e.getMessage());
+        }
+        WorkerProcess worker = new WorkerProcess(spec, slot, process, mapper, io);
+        io.execute(worker::readOutput);
+        io.execute(worker::readErrors);
+        worker.awaitReady();
+        return worker;
+    }
+
+    private void awaitReady() throws StartFailed, InterruptedException {
+        Message first;
+        try {
+            first = messages.poll(spec.startupTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            kill();
+            throw e;
+        }
+        if (first instanceof Message.Ready) {
+            return;
+        }
+        kill();
+        String why;
+        if (first == null) {
+            why = "no ready line within " + spec.startupTimeout() + " (startup-timeout)";
+        } else if (first instanceof Message.Ended) {
+            why = "it " + exit() + " before it was ready";
+        } else if (first instanceof Message.Invalid invalid) {
+            why = "it broke the protocol before it was ready: " + invalid.reason();
+        } else {
+            why = "it answered before it was ready";
+        }
+        throw new StartFailed(why + stderrSummary());
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    int slot() {
+        return slot;
+    }
+
+    boolean isAlive() {
+        return process.isAlive() && endedBy == null;
+    }
+
+    long itemsServed() {
+        return itemsServed;
+    }
+
+    long idleSinceNanos() {
+        return idleSinceNanos;
+    }
+
+    /**
+     * Sends one chunk and passes its answers on in order. Returns null when every item was answered
+     * and the process can serve again; otherwise how it ended, after answering every item left with
+     * that ending.
+     */
+    Ending serve(List<?> items, Map<String, Object> params, ChunkedFunction.Answers answers) throws InterruptedException {
+        Map<String, Object> chunk = new LinkedHashMap<>();
+        chunk.put("params", params);
+        chunk.put("items", items);
+        byte[] line;
+        try {
+            line = mapper.writeValueAsBytes(chunk);
+        } catch (JacksonException e) {
+            throw new IllegalStateException("a chunk cannot be written as JSON", e);
+        }
+        if (line.length + 1 > spec.maxMessageBytes()) {
+            // the process stays good: only this chunk is too big for it
+            answerAll(items.size(), answers, new Ending("ProtocolError", "the chunk's message is " + line.length
+                    + " bytes, over max-message-size (" + spec.maxMessageBytes() + "): send smaller items or a smaller chunkSize"));
+            return null;
+        }
+        io.execute(() -> write(line));
+        int left = items.size();
+        while (left > 0) {
+            Message message = messages.take();
+            if (message instanceof Message.Values values && values.values().size() <= left) {
+                for (Object value : values.values()) {
+                    answers.value(value);
+                }
+                left -= values.values().size();
+            } else if (message instanceof Message.Error error) {
+                answers.error(error.type(), error.message());
+                left--;
+            } else {
+                Ending ending = ending(message, left);
+                answerAll(left, answers, ending);
+                return ending;
+            }
+        }
+        itemsServed += items.size();
+        idleSinceNanos = System.nanoTime();
+        return null;
+    }
+
+    private Ending ending(Message message, int left) {
+        if (message instanceof Message.Ended) {
+            String reason = endedBy;
+            if (reason != null) {
+                return new Ending("MemoryLimitExceeded", reason);
+            }
+            return new Ending("WorkerCrashed", "the worker process " + pid() + " " + exit() + " before answering"
+                    + stderrSummary());
+        }
+        kill();
+        String reason;
+        if (message instanceof Message.Invalid invalid) {
+            reason = invalid.reason();
+        } else if (message instanceof Message.Values values) {
+            reason = values.values().size() + " values when " + left + " items were left";
+        } else {
+            reason = "a second ready line";
+        }
+        return new Ending("ProtocolError", "the worker process " + pid() + " broke the protocol (" + reason
+                + "); it was ended");
+    }
+
+    private static void answerAll(int count, ChunkedFunction.Answers answers, Ending ending) {
+        for (int i = 0; i < count; i++) {
+            answers.error(ending.type(), ending.message());
+        }
+    }
+
+    private void write(byte[] line) {
+        try {
+            OutputStream in = process.getOutputStream();
+            in.write(line);
+            in.write('\n');
+            in.flush();
+        } catch (IOException e) {
+            // the process has gone: its output reader reports the end
+        }
+    }
+
+    // ---- output and errors, each on its own I/O thread
+
+    private void readOutput() {
+        LineReader reader = new LineReader(process.getInputStream(), spec.maxMessageBytes(), false);
+        try {
+            byte[] line;
+            while ((line = reader.readLine()) != null) {
+                Message message = parse(line);
+                messages.add(message);
+                if (message instanceof Message.Invalid) {
+                    return;
+                }
+            }
+        } catch (LineReader.TooLong e) {
+            messages.add(new Message.Invalid(e.getMessage() + " (max-message-size)"));
+            return;
+        } catch (IOException e) {
+            // closed under us: the process is ending
+        }
+        messages.add(new Message.Ended());
+    }
+
+    @SuppressWarnings("unchecked")
+    private Message parse(byte[] line) {
+        Object value;
+        try {
+            value = mapper.readValue(line, Object.class);
+        } catch (JacksonException e) {
+            return new Message.Invalid("a line that is not JSON: " + preview(line));
+        }
+        if (!(value instanceof Map<?, ?> map) || map.size() != 1) {
+            return new Message.Invalid("a line that is not one of ready, values, error: " + preview(line));
+        }
+        Object ready = map.get("ready");
+        if (Boolean.TRUE.equals(ready)) {
+            return new Message.Ready();
+        }
+        if (map.get("values") instanceof List<?> values && !values.isEmpty()) {
+            return new Message.Values(values);
+        }
+        if (map.get("error") instanceof Map<?, ?> error && error.get("type") instanceof String type && !type.isBlank()
+                && error.get("message") instanceof String message) {
+            return new Message.Error(type, message.isEmpty() ? type : message);
+        }
+        return new Message.Invalid("a line that is not one of ready, values, error: " + preview(line));
+    }
+
+    private static String preview(byte[] line) {
+        String text = new String(line, 0, Math.min(line.length, 120), StandardCharsets.UTF_8);
+        return '"' + text + (line.length > 120 ? "…" : "") + '"';
+    }
+
+    private void readErrors() {
+        LineReader reader = new LineReader(process.getErrorStream(), STDERR_LINE_BYTES, true);
+        try {
+            byte[] bytes;
+            while ((bytes = reader.readLine()) != null) {
+                String line = new String(bytes, StandardCharsets.UTF_8);
+                log.info("[{} pid {}] {}", spec.name(), process.pid(), line);
+                synchronized (stderrTail) {
+                    if (stderrTail.size() == STDERR_LINES_KEPT) {
+                        stderrTail.removeFirst();
+                    }
+                    stderrTail.addLast(line);
+                }
+            }
+        } catch (IOException e) {
+            // closed: the process has ended
+        }
+    }
+
+    /** The last lines of standard error, for an error message; waits briefly for them to be read. */
+    private String stderrSummary() {
+        try {
+            process.waitFor(200, TimeUnit.MILLISECONDS);
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (stderrTail) {
+            if (stderrTail.isEmpty()) {
+                return "; it wrote nothing to standard error";
+            }
+            return "; the end of its standard error:\n" + String.join("\n", stderrTail);
+        }
+    }
+
+    /** How the process ended, for a message: its exit code or the signal that killed it. */
+    private String exit() {
+        try {
+            if (!process.waitFor(2, TimeUnit.SECONDS)) {
+                return "closed its standard output";
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "closed its standard output";
+        }
+        return ExitCodes.describe(process.exitValue());
+    }
+
+    // ---- ending it
+
+    /** Ends it now: SIGTERM, then SIGKILL if it is still there half a second later. */
+    void kill() {
+        process.destroy();
+        io.execute(() -> {
+            try {
+                if (!process.waitFor(500, TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+            }
+        });
+    }
+
+    /** Ends it politely: closes its standard input (the worker exits), then {@link #kill} after {@code grace}. */
+    void retire(Duration grace) {
+        try {
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            // already gone
+        }
+        io.execute(() -> {
+            try {
+                if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                    kill();
+                }
+            } catch (InterruptedException e) {
+                kill();
+            }
+        });
+    }
+
+    /** Ends it because it used more memory than allowed: its unanswered items say so. */
+    void killForMemory(long residentBytes) {
+        endedBy = "the worker process " + pid() + " used " + (residentBytes >> 20) + " MiB, over its memory-limit of "
+                + (spec.memoryLimitBytes() >> 20) + " MiB; it was ended";
+        process.destroyForcibly();
+    }
+
+    /** Resident memory in bytes from {@code /proc}, or -1 where that cannot be read (not Linux, gone). */
+    long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
