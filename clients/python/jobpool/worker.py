@@ -159,7 +159,7 @@ def _send_values_one_by_one(out, vals):
             name, message = _describe(exc)
             sys.stderr.write("jobpool.worker: a result could not be encoded as JSON: %s: %s\n"
                              % (name, message))
-            out.line(_error_line(name, "result is not JSON: " + message))
+            out.line(_error_line(name, message))
             errors += 1
     if good:
         out.line(_values_line(("[" + ",".join(good) + "]").encode("ascii")))
