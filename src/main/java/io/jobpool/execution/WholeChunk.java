@@ -36,6 +36,7 @@ final class WholeChunk implements ChunkedFunction.Answers {
     private int failures;
     private long lastPublish = System.nanoTime();
     private boolean stopped;
+    private boolean interrupted;
 
     WholeChunk(TaskRun run, Chunk chunk, ChunkSink sink) {
         this.run = run;
@@ -57,26 +58,19 @@ final class WholeChunk implements ChunkedFunction.Answers {
             offsets[i] = i;
         }
         for (round = 0; round <= retries && offsets.length > 0 && !stopped; round++) {
-            if (round > 0) {
+            if (round == 0) {
+                ask(function, offsets);
+            } else {
+                // one item at a time: an item that kills its process must not take the others with it again
                 run.meters().retried().increment(offsets.length);
+                for (int offset : offsets) {
+                    if (!stopped && !ask(function, new int[] {offset})) {
+                        return false;
+                    }
+                }
             }
-            asked = offsets;
-            answered = 0;
-            for (int offset : offsets) {
-                answeredIn[offset] = -1;
-            }
-            List<Object> inputs = new ArrayList<>(offsets.length);
-            for (int offset : offsets) {
-                inputs.add(run.task().inputs().get(chunk.start() + offset));
-            }
-            try {
-                function.applyChunk(inputs, run.task().params(), this);
-            } catch (InterruptedException e) {
+            if (interrupted) {
                 return false;
-            }
-            while (answered < asked.length) {
-                // a broken promise of the function, not of the client's input: said, not hidden
-                error("NoAnswer", "the function returned without answering this item");
             }
             offsets = failedOffsets(offsets);
         }
@@ -88,6 +82,28 @@ final class WholeChunk implements ChunkedFunction.Answers {
         run.meters().itemDuration().record(nanos / chunk.size(), TimeUnit.NANOSECONDS);
         sink.flush();
         run.publishCounts(succeeded, failures);
+        return true;
+    }
+
+    /** Asks the function for the items at {@code offsets}; false if the call was interrupted (the task ended). */
+    private boolean ask(ChunkedFunction function, int[] offsets) {
+        asked = offsets;
+        answered = 0;
+        List<Object> inputs = new ArrayList<>(offsets.length);
+        for (int offset : offsets) {
+            answeredIn[offset] = -1;
+            inputs.add(run.task().inputs().get(chunk.start() + offset));
+        }
+        try {
+            function.applyChunk(inputs, run.task().params(), this);
+        } catch (InterruptedException e) {
+            interrupted = true;
+            return false;
+        }
+        while (answered < asked.length) {
+            // a broken promise of the function, not of the client's input: said, not hidden
+            error("NoAnswer", "the function returned without answering this item");
+        }
         return true;
     }
 

@@ -38,6 +38,11 @@ class ProcessFunctionsIT extends ServerTest {
     private static final Path EXAMPLES = Path.of("examples", "process-functions").toAbsolutePath();
     private static final String SDK = Path.of("clients", "python").toAbsolutePath().toString();
     private static final Path INIT_LOG = tempFile("hello-init");
+    /** A worker that says it is ready, then answers every chunk with a line that is not JSON. */
+    private static final Path GARBAGE = script("garbage", "import sys\n"
+            + "print('{\"ready\": true}', flush=True)\n"
+            + "for line in sys.stdin:\n"
+            + "    print('not json', flush=True)\n");
 
     @BeforeAll
     static void pythonAndNodeAreHere() {
@@ -61,8 +66,7 @@ class ProcessFunctionsIT extends ServerTest {
         python(registry, "slot", "slot.py", Map.of("processes", "2", "kind", "io",
                 "environment.CUDA_VISIBLE_DEVICES", "{slot}"));
         registry.add("jobpool.process-functions.missing.command", () -> "/nonexistent/worker,--flag");
-        registry.add("jobpool.process-functions.garbage.command", () -> "python3,-c,"
-                + "import sys; print('{\"ready\": true}', flush=True)\nfor line in sys.stdin: print('not json', flush=True)");
+        registry.add("jobpool.process-functions.garbage.command", () -> "python3," + GARBAGE);
     }
 
     private static void python(DynamicPropertyRegistry registry, String name, String file, Map<String, String> settings) {
@@ -356,6 +360,14 @@ class ProcessFunctionsIT extends ServerTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    private static Path script(String prefix, String text) {
+        try {
+            return Files.writeString(tempFile(prefix), text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

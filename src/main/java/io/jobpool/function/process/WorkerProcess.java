@@ -117,12 +117,16 @@ final class WorkerProcess {
         if (first instanceof Message.Ready) {
             return;
         }
-        kill();
         String why;
+        if (first instanceof Message.Ended) {
+            // it is exiting on its own: let it, so that its exit code and last words are its own
+            why = "it " + exit() + " before it was ready";
+            kill();
+            throw new StartFailed(why + stderrSummary());
+        }
+        kill();
         if (first == null) {
             why = "no ready line within " + spec.startupTimeout() + " (startup-timeout)";
-        } else if (first instanceof Message.Ended) {
-            why = "it " + exit() + " before it was ready";
         } else if (first instanceof Message.Invalid invalid) {
             why = "it broke the protocol before it was ready: " + invalid.reason();
         } else {
