@@ -1,6 +1,8 @@
 package io.jobpool.execution;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.locks.Condition;
@@ -21,6 +23,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * its ring when all its items are claimed and comes back when an open task gets more inputs; its
  * {@code inRing} flag, guarded by the lock, keeps it there at most once. A group leaves the ring of
  * groups when it has no task left in its own.
+ *
+ * <p>A function may run only so many chunks at once (a process function: one per process). Its tasks
+ * are passed over while it is at that limit, and a worker that ends one of its chunks ({@link #done})
+ * wakes another: no worker thread ever waits for a process while other work is queued.
  */
 final class FairScheduler {
 
@@ -28,6 +34,8 @@ final class FairScheduler {
     private final Condition workAvailable = lock.newCondition();
     private final ArrayDeque<Group> groups = new ArrayDeque<>();
     private final Map<String, Group> byName = new HashMap<>();
+    /** Chunks running now per function that limits them (see {@link TaskRun#concurrencyKey}). */
+    private final Map<Object, Integer> running = new HashMap<>();
     private final ChunkSizer sizer;
     private final int workers;
     private boolean closed;
@@ -83,24 +91,75 @@ final class FairScheduler {
         lock.lockInterruptibly();
         try {
             while (!closed) {
-                Group group = groups.peekFirst();
-                if (group == null) {
-                    workAvailable.await();
-                    continue;
+                Chunk chunk = claimNext();
+                if (chunk != null) {
+                    if (!groups.isEmpty()) {
+                        workAvailable.signal();
+                    }
+                    return chunk;
                 }
-                TaskRun run = group.ring.peekFirst();
-                if (run.isFinished()) {
-                    leave(group, run);
-                    continue;
-                }
-                Chunk chunk = run.claim(sizer.nextChunkSize(run, workers));
-                rotate(group, run);
-                if (!groups.isEmpty()) {
-                    workAvailable.signal();
-                }
-                return chunk;
+                workAvailable.await();
             }
             return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The next chunk in turn: from the group at the head of the ring, its task at the head of its own
+     * ring. A task whose function runs as many chunks as it may at once is passed over and keeps its
+     * place, and so does a group with only such tasks; null if nothing can run now.
+     */
+    private Chunk claimNext() {
+        List<TaskRun> ended = null;
+        TaskRun chosen = null;
+        search:
+        for (Group group : groups) {
+            for (TaskRun run : group.ring) {
+                if (run.isFinished()) {
+                    if (ended == null) {
+                        ended = new ArrayList<>();
+                    }
+                    ended.add(run);
+                } else if (!atLimit(run)) {
+                    chosen = run;
+                    break search;
+                }
+            }
+        }
+        if (ended != null) {
+            for (TaskRun run : ended) {
+                leave(byName.get(run.task().group()), run);
+            }
+        }
+        if (chosen == null) {
+            return null;
+        }
+        Object limited = chosen.concurrencyKey();
+        if (limited != null) {
+            running.merge(limited, 1, Integer::sum);
+        }
+        Chunk chunk = chosen.claim(sizer.nextChunkSize(chosen, workers));
+        rotate(byName.get(chosen.task().group()), chosen);
+        return chunk;
+    }
+
+    private boolean atLimit(TaskRun run) {
+        Object limited = run.concurrencyKey();
+        return limited != null && running.getOrDefault(limited, 0) >= run.maxConcurrentChunks();
+    }
+
+    /** A chunk has ended: a task whose function was at its limit of chunks at once may run again. */
+    void done(Chunk chunk) {
+        Object limited = chunk.run().concurrencyKey();
+        if (limited == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            running.merge(limited, -1, (count, minus) -> count + minus == 0 ? null : count + minus);
+            workAvailable.signal();
         } finally {
             lock.unlock();
         }
@@ -112,10 +171,20 @@ final class FairScheduler {
             leave(group, run);
         } else if (--run.turnsLeft <= 0) {
             run.turnsLeft = run.task().options().priority();
-            group.ring.addLast(group.ring.pollFirst());
+            moveToBack(group.ring, run);
         }
-        if (!group.ring.isEmpty() && groups.peekFirst() == group) {
-            groups.addLast(groups.pollFirst());
+        if (!group.ring.isEmpty()) {
+            moveToBack(groups, group);
+        }
+    }
+
+    /** Usually the head (nothing was passed over), so this is a poll and an add. */
+    private static <T> void moveToBack(ArrayDeque<T> ring, T element) {
+        if (ring.peekFirst() == element) {
+            ring.addLast(ring.pollFirst());
+        } else {
+            ring.remove(element);
+            ring.addLast(element);
         }
     }
 

@@ -70,6 +70,15 @@ public final class TaskRun {
         return task;
     }
 
+    /** What limits how many of this task's chunks run at once, shared with other tasks of it: the function; null if nothing does. */
+    Object concurrencyKey() {
+        return task.function() instanceof ChunkedFunction ? task.function() : null;
+    }
+
+    int maxConcurrentChunks() {
+        return task.function() instanceof ChunkedFunction whole ? whole.maxConcurrentChunks() : Integer.MAX_VALUE;
+    }
+
     /** Inputs so far: the total for a closed task, a lower bound for an open one. */
     public int total() {
         return task.size();

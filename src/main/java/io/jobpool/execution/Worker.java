@@ -63,6 +63,7 @@ final class Worker implements Runnable {
             // Item failures are handled inside execute; reaching here is a bug in the engine or observer.
             log.error("Job {}: chunk [{}, {}) ended abnormally", chunk.run().task().label(), chunk.start(), chunk.end(), e);
         } finally {
+            scheduler.done(chunk);
             busy.decrementAndGet();
             synchronized (this) {
                 current = null;

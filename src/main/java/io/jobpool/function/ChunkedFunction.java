@@ -23,6 +23,9 @@ public interface ChunkedFunction extends JobFunction<Void> {
         void error(String type, String message);
     }
 
+    /** Most chunks it runs at once (a process function: one per process); the scheduler hands it no more. */
+    int maxConcurrentChunks();
+
     /**
      * Computes {@code inputs} in order, giving {@code answers} exactly one outcome per input, on the
      * calling thread. Throws {@link InterruptedException} when the calling thread is interrupted (the

@@ -1,6 +1,8 @@
 package io.jobpool.execution;
 
+import io.jobpool.function.ChunkedFunction;
 import io.jobpool.function.builtin.Square;
+import io.jobpool.function.spi.Kind;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -272,6 +274,64 @@ class FairSchedulerTest {
     // ---- fixtures
 
     /** The one place that builds tasks: a closed task of {@code items} items. */
+    // ---- functions that limit their chunks at once (process functions)
+
+    /** At its limit, a function's tasks are passed over for other work, and a done chunk lets it run again. */
+    @Test
+    void aFunctionAtItsLimitIsPassedOverUntilOneOfItsChunksIsDone() throws InterruptedException {
+        ChunkedFunction oneAtATime = new OneProcess();
+        add(run(new MapTask(oneAtATime, Map.of(), Collections.nCopies(5, 1), RunOptions.DEFAULTS.withChunkSize(1), "P1", "a")));
+        add(run(new MapTask(oneAtATime, Map.of(), Collections.nCopies(5, 1), RunOptions.DEFAULTS.withChunkSize(1), "P2", "b")));
+        add(task("J", "c", 1, 5));
+
+        Chunk first = scheduler.next();
+        assertThat(first.run().task().label()).isEqualTo("P1");
+        assertThat(take(3)).containsExactly("J", "J", "J");
+
+        scheduler.done(first);
+        assertThat(take(1)).containsExactly("P2");
+    }
+
+    /** A worker waiting while only limited work is left wakes when a chunk of it is done. */
+    @Test
+    void aWaitingWorkerWakesWhenALimitedChunkIsDone() throws Exception {
+        add(run(new MapTask(new OneProcess(), Map.of(), Collections.nCopies(2, 1), RunOptions.DEFAULTS.withChunkSize(1), "P", "a")));
+        Chunk first = scheduler.next();
+        Future<Chunk> second = waitingTaker();
+
+        scheduler.done(first);
+
+        assertThat(second.get(5, TimeUnit.SECONDS).run().task().label()).isEqualTo("P");
+    }
+
+    /** Stands in for a process function with one process; never asked to compute anything here. */
+    private static final class OneProcess implements ChunkedFunction {
+        @Override
+        public int maxConcurrentChunks() {
+            return 1;
+        }
+
+        @Override
+        public void applyChunk(List<?> inputs, Map<String, Object> params, Answers answers) {
+            throw new AssertionError("not run in scheduler tests");
+        }
+
+        @Override
+        public String name() {
+            return "one-process";
+        }
+
+        @Override
+        public String description() {
+            return "one process";
+        }
+
+        @Override
+        public Kind kind() {
+            return Kind.CPU;
+        }
+    }
+
     private TaskRun task(String label, String group, int priority, int items) {
         return run(new MapTask(new Square(), Map.of(), Collections.nCopies(items, 1),
                 RunOptions.DEFAULTS.withChunkSize(1).withPriority(priority), label, group));

@@ -105,6 +105,11 @@ public final class ProcessFunction implements ChunkedFunction {
         return spec.paramsSchema();
     }
 
+    @Override
+    public int maxConcurrentChunks() {
+        return spec.processes();
+    }
+
     public Health health() {
         int alive = (int) slots.stream().filter(slot -> slot.alive).count();
         String failure = slots.stream().map(slot -> slot.startFailure).filter(java.util.Objects::nonNull).findFirst().orElse(null);
