@@ -17,6 +17,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 
 import java.net.URLDecoder;
@@ -55,6 +57,19 @@ import static org.awaitility.Awaitility.await;
 class ContractIT extends ServerTest {
 
     private static final Path SPEC = Path.of("openapi.yaml");
+
+    /**
+     * Two process functions, so the catalog shows the kind {@code process} both ways: {@code ready} is a
+     * shell worker that says it is ready and reads its chunks (enough for the catalog; it never gets a job
+     * here), {@code unstartable} names a program that does not exist, so it is failing, with its error.
+     */
+    @DynamicPropertySource
+    static void processFunctions(DynamicPropertyRegistry registry) {
+        registry.add("jobpool.process-functions.ready.command", () -> "sh,-c,echo '{\"ready\": true}'; exec cat >/dev/null");
+        registry.add("jobpool.process-functions.ready.processes", () -> "1");
+        registry.add("jobpool.process-functions.unstartable.command", () -> "/nonexistent/worker");
+        registry.add("jobpool.process-functions.unstartable.processes", () -> "1");
+    }
 
     /** Operations in openapi.yaml: a change there must be reflected here (and exercised below). */
     private static final int EXPECTED_OPERATIONS = 20;
@@ -303,6 +318,15 @@ class ContractIT extends ServerTest {
         assertThat(sha256.json().get("kind").asString()).isEqualTo("cpu");
         Http.Reply pow = http.get("/v1/functions/pow");
         assertThat(pow.json().get("arity").asInt()).isEqualTo(2);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode ready = http.get("/v1/functions/ready").json();
+            assertThat(ready.get("kind").asString()).isEqualTo("process");
+            assertThat(ready.get("process").get("alive").asInt()).isEqualTo(1);
+            JsonNode unstartable = http.get("/v1/functions/unstartable").json();
+            assertThat(unstartable.get("process").get("status").asString()).isEqualTo("failing");
+            assertThat(unstartable.get("process").get("error").asString()).contains("cannot start [/nonexistent/worker]");
+        });
 
         assertProblem(http.get("/v1/functions/nope"), 404, "function-not-found");
     }
