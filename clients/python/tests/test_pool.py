@@ -54,6 +54,50 @@ class Exchanges:
         return [p for _, p, _ in self.seen if fragment in p]
 
 
+class ProcessFunctionTest(unittest.TestCase):
+    """The user's own Python function, registered on the service as a process function (the seed's
+    ``init``/``hello`` from examples/process-functions/hello.py), called by name like Pool's ``f``.
+    PythonClientIT registers it and names it in JOBPOOL_HELLO."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.function = os.environ.get("JOBPOOL_HELLO")
+        if not URL or not cls.function:
+            raise unittest.SkipTest("JOBPOOL_URL or JOBPOOL_HELLO is not set: these tests need a service with "
+                                    "examples/process-functions/hello.py registered as a process function "
+                                    "(./mvnw verify sets both)")
+
+    def setUp(self):
+        self.pool = Pool(URL, timeout=30)
+
+    def tearDown(self):
+        self.pool.terminate()
+
+    def test_map_runs_the_users_function_in_its_warm_processes(self):
+        results = self.pool.map(self.function, ["world", "abc"])
+        self.assertEqual([r.split(" #")[0] for r in results], ["hello world", "hello abc"])
+
+    def test_params_imap_and_a_marked_reference(self):
+        names = ["n%d" % i for i in range(500)]
+        results = list(self.pool.imap(Function(self.function), names, params={"greeting": "hi"}))
+        self.assertEqual(results, ["hi " + name for name in names])
+
+    def test_an_exception_in_the_users_function_is_the_items_error(self):
+        with self.assertRaises(JobError) as raised:
+            self.pool.map(self.function, ["world", 3])
+        self.assertEqual(raised.exception.type, "ValueError")
+        self.assertIn("3 is not a name", raised.exception.message)
+        results = self.pool.map(self.function, ["world", 3], on_error="continue")
+        self.assertEqual(results[0], "hello world")
+        self.assertIsInstance(results[1], ItemError)
+        self.assertEqual(results[1].type, "ValueError")
+
+    def test_the_catalog_shows_it_as_a_process_function(self):
+        entry = [f for f in self.pool.functions() if f["name"] == self.function][0]
+        self.assertEqual(entry["kind"], "process")
+        self.assertEqual(entry["process"]["status"], "up")
+
+
 class PoolTest(unittest.TestCase):
 
     @classmethod

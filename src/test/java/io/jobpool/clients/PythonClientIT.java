@@ -2,6 +2,8 @@ package io.jobpool.clients;
 
 import io.jobpool.support.ServerTest;
 import org.junit.jupiter.api.Test;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -29,6 +31,15 @@ class PythonClientIT extends ServerTest {
     private static final long SUITE_TIMEOUT_MINUTES = 10;
     private static final Pattern VERSION = Pattern.compile("Python (\\d+)\\.(\\d+)");
 
+    /** The seed's init/hello as a process function, for the client's ProcessFunctionTest (named in JOBPOOL_HELLO). */
+    @DynamicPropertySource
+    static void hello(DynamicPropertyRegistry registry) {
+        registry.add("jobpool.process-functions.hello.command",
+                () -> "python3,-u," + Path.of("examples", "process-functions", "hello.py").toAbsolutePath());
+        registry.add("jobpool.process-functions.hello.environment.PYTHONPATH", () -> CLIENT.toAbsolutePath().toString());
+        registry.add("jobpool.process-functions.hello.processes", () -> "2");
+    }
+
     @Test
     void pythonClientSuitePassesAgainstTheRealServer() throws Exception {
         String python = System.getenv().getOrDefault("JOBPOOL_PYTHON", "python3");
@@ -39,6 +50,7 @@ class PythonClientIT extends ServerTest {
                 CLIENT.resolve("tests").toString(), "-v").redirectErrorStream(true);
         builder.environment().put("JOBPOOL_URL", "http://127.0.0.1:" + port);
         builder.environment().put("PYTHONPATH", CLIENT.toAbsolutePath().toString());
+        builder.environment().put("JOBPOOL_HELLO", "hello");
         builder.environment().put("PYTHONDONTWRITEBYTECODE", "1"); // no __pycache__ in the source tree
         builder.environment().put("PYTHONUNBUFFERED", "1");
         long started = System.nanoTime();
