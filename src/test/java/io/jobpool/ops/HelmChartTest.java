@@ -407,6 +407,24 @@ class HelmChartTest {
     }
 
     @Test
+    void theDocumentedValuesRenderAndBind() throws IOException {
+        String docs = Files.readString(ROOT.resolve("docs/process-functions.md"));
+        String shipping = docs.substring(docs.indexOf("## Shipping process functions"));
+        java.util.regex.Matcher block = java.util.regex.Pattern.compile("```yaml\n(.*?)```", java.util.regex.Pattern.DOTALL).matcher(shipping);
+        int examples = 0;
+        while (block.find()) {
+            Map<String, Object> values = merge(new LinkedHashMap<>(WITH_KEYS), load(block.group(1)));
+            Manifests m = render(values);
+            Map<String, ProcessFunctionProperties.Entry> functions =
+                    bind(binder(applicationYaml(m)), "jobpool", ProcessFunctionProperties.class).processFunctions();
+            assertThat(functions).as(block.group(1)).isNotEmpty();
+            functions.values().forEach(f -> assertThat(f.environment()).containsEntry("PYTHONPATH", DockerfileTest.SDK_DIR));
+            examples++;
+        }
+        assertThat(examples).isEqualTo(2);
+    }
+
+    @Test
     void lintsCleanWithProcessFunctions() throws IOException {
         assertLintsClean(withProcessFunctions());
     }
