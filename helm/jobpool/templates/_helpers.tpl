@@ -82,6 +82,25 @@ without keys unless allow-anonymous is set. Fail here, with the fix, rather than
 {{- if and .Values.plugins.dir (not .Values.plugins.volume) }}
 {{- fail "jobpool: plugins.dir needs plugins.volume (the volume the plugin jars come from)" }}
 {{- end }}
+{{- if hasKey .Values.jobpool "process-functions" }}
+{{- fail "jobpool: set processFunctions.<name> instead of jobpool.process-functions.<name>" }}
+{{- end }}
+{{- range $name, $fn := .Values.processFunctions }}
+{{- if not (regexMatch "^[a-z0-9][a-z0-9-]*$" $name) }}
+{{- fail (printf "jobpool: processFunctions.%s: a name is lower-case letters, digits and '-' (it is a property key and what clients send as \"function\")" $name) }}
+{{- end }}
+{{- if or (not (kindIs "map" $fn)) (not (kindIs "slice" (get $fn "command"))) (not (get $fn "command")) }}
+{{- fail (printf "jobpool: processFunctions.%s.command must be a list: the program and its arguments, e.g. [python3, /opt/functions/%s.py]" $name $name) }}
+{{- end }}
+{{- end }}
+{{- if and .Values.functions.files .Values.functions.volume }}
+{{- fail "jobpool: set functions.files or functions.volume, not both (one volume at functions.mountPath)" }}
+{{- end }}
+{{- range $file, $_ := .Values.functions.files }}
+{{- if not (regexMatch "^[-._a-zA-Z0-9]+$" $file) }}
+{{- fail (printf "jobpool: functions.files: %q is not a ConfigMap key (a file name of letters, digits, '-', '_', '.')" $file) }}
+{{- end }}
+{{- end }}
 {{- if and .Values.serviceMonitor.enabled (not $sec.metricsOpen) (not .Values.serviceMonitor.bearerTokenSecret) }}
 {{- fail "jobpool: serviceMonitor.enabled needs security.metricsOpen=true or serviceMonitor.bearerTokenSecret (name, key of a Secret holding an API key): /actuator/prometheus requires a key otherwise." }}
 {{- end }}
@@ -93,6 +112,17 @@ without keys unless allow-anonymous is set. Fail here, with the fix, rather than
 {{- $_ := set $jobpool "security" (dict "allow-anonymous" .Values.security.allowAnonymous "metrics-open" .Values.security.metricsOpen) }}
 {{- if .Values.plugins.dir }}
 {{- $_ := set $jobpool "plugins" (dict "dir" .Values.plugins.dir) }}
+{{- end }}
+{{- if .Values.processFunctions }}
+{{- $functions := dict }}
+{{- range $name, $fn := .Values.processFunctions }}
+{{- $entry := deepCopy $fn }}
+{{- if kindIs "map" (get $entry "params-schema") }}
+{{- $_ := set $entry "params-schema" (toJson (get $entry "params-schema")) }}
+{{- end }}
+{{- $_ := set $functions $name $entry }}
+{{- end }}
+{{- $_ := set $jobpool "process-functions" $functions }}
 {{- end }}
 {{- $doc := dict "server" (dict "port" (int .Values.containerPort) "address" "0.0.0.0") "jobpool" $jobpool }}
 {{- toYaml $doc }}

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -188,6 +189,85 @@ class DockerfileTest {
         }
     }
 
+    // ---- the process-function layer (examples/process-functions/Dockerfile) --------------------
+
+    static final String LAYER = "examples/process-functions/Dockerfile";
+    static final String SDK_DIR = "/opt/jobpool/python";
+    static final String FUNCTIONS_DIR = "/opt/functions";
+
+    @Test
+    void functionLayerBuildsOnThePinnedServiceImageOfTheChart() throws IOException {
+        List<Instruction> instructions = parseInstructions(Files.readAllLines(ROOT.resolve(LAYER)));
+        List<Stage> layer = stagesOf(instructions);
+        Map<String, String> args = globalArgs(instructions);
+
+        assertThat(layer).as("one stage: the service image plus Python and the functions").hasSize(1);
+        String image = expand(layer.get(0).image, args);
+        Matcher ref = Pattern.compile("^([a-z0-9./_-]+):([A-Za-z0-9_.-]+)$").matcher(image);
+        assertThat(ref.matches()).as("image reference %s", image).isTrue();
+        assertThat(ref.group(1)).isEqualTo("jobpool");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> chart = new Yaml().load(Files.readString(ROOT.resolve("helm/jobpool/Chart.yaml")));
+        assertThat(ref.group(2)).as("the chart's appVersion, the tag the README builds").isEqualTo(chart.get("appVersion"));
+    }
+
+    @Test
+    void functionLayerInstallsPythonAsRootAndEndsAsTheServiceUser() throws IOException {
+        Stage layer = stagesOf(parseInstructions(Files.readAllLines(ROOT.resolve(LAYER)))).get(0);
+        List<String> users = layer.all("USER").stream().map(Instruction::args).toList();
+        String runs = String.join("\n", layer.all("RUN").stream().map(Instruction::args).toList());
+
+        assertThat(users).first().isEqualTo("root");
+        assertThat(users).last().isEqualTo("10001:10001");
+        assertThat(layer.indexOfLast("USER")).as("USER 10001 comes after every RUN").isGreaterThan(layer.indexOfLast("RUN"));
+        assertThat(runs).containsPattern("apt-get install -y --no-install-recommends python3(\\s|$)")
+                .contains("rm -rf /var/lib/apt/lists/*")
+                .contains("PYTHONPATH=" + SDK_DIR + " python3 -c \"import jobpool.worker\"");
+        for (String inherited : List.of("ENTRYPOINT", "CMD", "EXPOSE", "HEALTHCHECK")) {
+            assertThat(layer.all(inherited)).as("%s comes from the service image", inherited).isEmpty();
+        }
+        assertThat(layer.all("ENV")).as("worker processes would not see it: PYTHONPATH goes in a function's environment").isEmpty();
+    }
+
+    @Test
+    void functionLayerCopiesTheSdkAndTheFunctionFilesWhereTheChartExpectsThem() throws IOException {
+        List<Instruction> instructions = parseInstructions(Files.readAllLines(ROOT.resolve(LAYER)));
+        Stage layer = stagesOf(instructions).get(0);
+        Map<String, String> args = new LinkedHashMap<>(globalArgs(instructions));
+        args.putAll(globalArgs(layer.all("ARG")));
+        DockerIgnore own = new DockerIgnore(Files.readAllLines(ROOT.resolve(LAYER + ".dockerignore")));
+        DockerIgnore root = new DockerIgnore(Files.readAllLines(ROOT.resolve(".dockerignore")));
+
+        Map<String, String> copies = new LinkedHashMap<>();
+        for (Instruction copy : layer.all("COPY")) {
+            String[] parts = expand(copy.args, args).split("\\s+");
+            assertThat(parts).as("COPY at line %d: one source, one destination, from the context", copy.line).hasSize(2);
+            copies.put(parts[0].replaceAll("/$", ""), parts[1]);
+        }
+        assertThat(copies).containsExactly(
+                Map.entry("clients/python/jobpool", SDK_DIR + "/jobpool/"),
+                Map.entry("examples/process-functions", FUNCTIONS_DIR + "/"));
+        for (String source : copies.keySet()) {
+            assertThat(ROOT.resolve(source)).isDirectory();
+            assertThat(root.excludes(source)).as("the root .dockerignore drops %s: why the layer has its own", source).isTrue();
+        }
+        for (String needed : List.of("clients/python/jobpool/__init__.py", "clients/python/jobpool/worker.py",
+                "examples/process-functions/hello.py", "examples/process-functions/slot.py", "functions/mine.py")) {
+            assertThat(own.excludes(needed)).as(needed).isFalse();
+        }
+        for (String dropped : List.of("src/main/java/io/jobpool/JobpoolApplication.java", ".git/HEAD", "target/classes",
+                "clients/python/tests/test_worker.py", "clients/python/jobpool/__pycache__/worker.cpython-312.pyc",
+                LAYER, LAYER + ".dockerignore")) {
+            assertThat(own.excludes(dropped)).as(dropped).isTrue();
+        }
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> values = new Yaml().load(Files.readString(ROOT.resolve("helm/jobpool/values.yaml")));
+        assertThat(dig(values, "functions", "mountPath")).as("the chart mounts function files over the layer's").isEqualTo(FUNCTIONS_DIR);
+        String docs = Files.readString(ROOT.resolve("docs/process-functions.md"));
+        assertThat(docs).contains("PYTHONPATH: " + SDK_DIR).contains("docker build -f " + LAYER);
+    }
+
     // ---- parsing -----------------------------------------------------------------------------
 
     /** Joins continuation lines and drops comments and blank lines, as the Dockerfile frontend does. */
@@ -225,12 +305,41 @@ class DockerfileTest {
                 String[] words = instruction.args.split(" ");
                 String name = words.length == 3 && words[1].equalsIgnoreCase("AS") ? words[2] : null;
                 result.add(new Stage(words[0], name, new ArrayList<>()));
+            } else if (result.isEmpty() && instruction.keyword.equals("ARG")) {
+                continue;    // a global ARG, for FROM lines only (see globalArgs)
             } else {
                 assertThat(result).as("%s before the first FROM (line %d)", instruction.keyword, instruction.line).isNotEmpty();
                 result.get(result.size() - 1).instructions.add(instruction);
             }
         }
         return result;
+    }
+
+    /** The default values of the ARGs before the first FROM (the only ones a FROM line can use). */
+    static Map<String, String> globalArgs(List<Instruction> instructions) {
+        Map<String, String> args = new LinkedHashMap<>();
+        for (Instruction instruction : instructions) {
+            if (instruction.keyword.equals("FROM")) {
+                break;
+            }
+            assertThat(instruction.keyword).as("line %d: only ARG may come before the first FROM", instruction.line).isEqualTo("ARG");
+            String[] pair = instruction.args.split("=", 2);
+            args.put(pair[0], pair.length == 2 ? pair[1] : null);
+        }
+        return args;
+    }
+
+    /** {@code $NAME} and {@code ${NAME}} replaced by the given values; an unknown name fails. */
+    static String expand(String text, Map<String, String> args) {
+        Matcher m = Pattern.compile("\\$(?:\\{([A-Za-z_][A-Za-z0-9_]*)}|([A-Za-z_][A-Za-z0-9_]*))").matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(1) != null ? m.group(1) : m.group(2);
+            assertThat(args).as("ARG %s in %s", name, text).containsKey(name);
+            assertThat(args.get(name)).as("default of ARG %s", name).isNotNull();
+            m.appendReplacement(out, Matcher.quoteReplacement(args.get(name)));
+        }
+        return m.appendTail(out).toString();
     }
 
     /**
@@ -257,21 +366,18 @@ class DockerfileTest {
             }
         }
 
+        /** As moby's MatchesOrParentMatches: a rule applies when it matches the path or a parent of it. */
         boolean excludes(String path) {
-            String[] segments = path.split("/");
-            boolean excluded = false;
+            List<String> prefixes = new ArrayList<>();
             StringBuilder prefix = new StringBuilder();
-            for (String segment : segments) {
+            for (String segment : path.split("/")) {
                 prefix.append(prefix.isEmpty() ? "" : "/").append(segment);
-                boolean matched = false;
-                for (Rule rule : rules) {
-                    if (rule.pattern.matcher(prefix).matches()) {
-                        matched = true;
-                        excluded = rule.exclude;
-                    }
-                }
-                if (excluded && matched) {
-                    return true;    // a parent directory is excluded: so is everything in it
+                prefixes.add(prefix.toString());
+            }
+            boolean excluded = false;
+            for (Rule rule : rules) {
+                if (prefixes.stream().anyMatch(p -> rule.pattern.matcher(p).matches())) {
+                    excluded = rule.exclude;
                 }
             }
             return excluded;

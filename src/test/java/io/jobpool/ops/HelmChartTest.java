@@ -2,6 +2,8 @@ package io.jobpool.ops;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import io.jobpool.config.ProcessFunctionProperties;
+import io.jobpool.function.spi.Kind;
 import io.jobpool.security.ApiKeys;
 import jakarta.validation.Validation;
 import jakarta.validation.ValidatorFactory;
@@ -20,9 +22,11 @@ import org.springframework.context.annotation.ClassPathScanningCandidateComponen
 import org.springframework.core.env.PropertySource;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.core.type.filter.AnnotationTypeFilter;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.beanvalidation.SpringValidatorAdapter;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
@@ -223,7 +227,8 @@ class HelmChartTest {
         Set<String> missing = new TreeSet<>(known);
         missing.removeAll(rendered);
         assertThat(missing).as("settings values.yaml leaves out").containsExactlyInAnyOrder(
-                "jobpool.security.api-keys", "jobpool.security.api-keys-file", "jobpool.plugins.dir");
+                "jobpool.security.api-keys", "jobpool.security.api-keys-file", "jobpool.plugins.dir",
+                "jobpool.process-functions");
 
         Binder binder = binder(app);
         assertThat(bind(binder, "jobpool", io.jobpool.config.PoolProperties.class).workers()).isZero();
@@ -272,6 +277,156 @@ class HelmChartTest {
         Object after = render(changed).one("Deployment", "jobpool-test").at("spec", "template", "metadata", "annotations", "checksum/config");
 
         assertThat(after).isNotNull().isNotEqualTo(before);
+    }
+
+    // ---- process functions --------------------------------------------------------------------
+
+    /** Two process functions, one of them a GPU function with a device per slot, and their files inline. */
+    private static Map<String, Object> withProcessFunctions() throws IOException {
+        Map<String, Object> values = new LinkedHashMap<>(WITH_KEYS);
+        values.put("processFunctions", Map.of(
+                "hello", Map.of(
+                        "command", List.of("python3", "/opt/functions/hello.py"),
+                        "processes", 2,
+                        "description", "Greets each item",
+                        "params-schema", Map.of("type", "object", "properties", Map.of("greeting", Map.of("type", "string"))),
+                        "max-items-per-process", 100000,
+                        "startup-timeout", "2m",
+                        "memory-limit", "512MB",
+                        "environment", Map.of("PYTHONPATH", "/opt/jobpool/python")),
+                "slot", Map.of(
+                        "command", List.of("python3", "-u", "/opt/functions/slot.py"),
+                        "processes", 2,
+                        "kind", "io",
+                        "environment", Map.of("PYTHONPATH", "/opt/jobpool/python", "CUDA_VISIBLE_DEVICES", "{slot}"))));
+        values.put("functions", Map.of("files", Map.of(
+                "hello.py", Files.readString(ROOT.resolve("examples/process-functions/hello.py")),
+                "slot.py", Files.readString(ROOT.resolve("examples/process-functions/slot.py")))));
+        return values;
+    }
+
+    @Test
+    void processFunctionsRenderIntoTheConfigurationTheServiceBinds() throws IOException {
+        Map<String, Object> app = applicationYaml(render(withProcessFunctions()));
+
+        assertThat(DockerfileTest.dig(app, "jobpool", "process-functions", "hello", "command")).isEqualTo(List.of("python3", "/opt/functions/hello.py"));
+        assertThat(DockerfileTest.dig(app, "jobpool", "process-functions", "slot", "environment", "CUDA_VISIBLE_DEVICES"))
+                .as("the braces survive templating").isEqualTo("{slot}");
+        assertThat(DockerfileTest.dig(app, "jobpool", "process-functions", "hello", "params-schema"))
+                .as("a YAML map becomes the JSON text the service reads").isInstanceOf(String.class);
+
+        Binder binder = binder(app);
+        Map<String, ProcessFunctionProperties.Entry> functions = bind(binder, "jobpool", ProcessFunctionProperties.class).processFunctions();
+        assertThat(functions).containsOnlyKeys("hello", "slot");
+        ProcessFunctionProperties.Entry hello = functions.get("hello");
+        assertThat(hello.command()).containsExactly("python3", "/opt/functions/hello.py");
+        assertThat(hello.processes()).isEqualTo(2);
+        assertThat(hello.kind()).isEqualTo(Kind.CPU);
+        assertThat(hello.description()).isEqualTo("Greets each item");
+        assertThat(JsonMapper.builder().build().readValue(hello.paramsSchema(), Map.class))
+                .isEqualTo(Map.of("type", "object", "properties", Map.of("greeting", Map.of("type", "string"))));
+        assertThat(hello.maxItemsPerProcess()).isEqualTo(100000L);
+        assertThat(hello.startupTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(hello.idleTimeout()).as("the service's default").isEqualTo(Duration.ofMinutes(30));
+        assertThat(hello.memoryLimit()).isEqualTo(DataSize.ofMegabytes(512));
+        assertThat(hello.environment()).containsExactly(Map.entry("PYTHONPATH", "/opt/jobpool/python"));
+        ProcessFunctionProperties.Entry slot = functions.get("slot");
+        assertThat(slot.kind()).isEqualTo(Kind.IO);
+        assertThat(slot.environment()).containsOnly(Map.entry("PYTHONPATH", "/opt/jobpool/python"), Map.entry("CUDA_VISIBLE_DEVICES", "{slot}"));
+        for (Class<?> properties : propertiesClasses()) {
+            bind(binder, properties.getAnnotation(ConfigurationProperties.class).value(), properties);
+        }
+    }
+
+    @Test
+    void functionFilesComeFromAConfigMapMountedReadOnlyAtOptFunctions() throws IOException {
+        Manifests m = render(withProcessFunctions());
+        Node files = m.one("ConfigMap", "jobpool-test-functions");
+        Node pod = m.one("Deployment", "jobpool-test").node("spec", "template", "spec");
+        Node container = pod.node("containers", 0);
+
+        assertThat(files.at("data", "hello.py")).isEqualTo(Files.readString(ROOT.resolve("examples/process-functions/hello.py")));
+        assertThat(files.at("data", "slot.py")).isEqualTo(Files.readString(ROOT.resolve("examples/process-functions/slot.py")));
+        Node volume = named(pod.list("volumes"), "functions");
+        assertThat(volume.at("configMap", "name")).isEqualTo("jobpool-test-functions");
+        Node mount = named(container.list("volumeMounts"), "functions");
+        assertThat(mount.at("mountPath")).isEqualTo("/opt/functions");
+        assertThat(mount.at("readOnly")).isEqualTo(true);
+        assertThat(m.one("Deployment", "jobpool-test").at("spec", "template", "metadata", "annotations", "checksum/functions"))
+                .as("pods roll when a file changes").isNotNull();
+        @SuppressWarnings("unchecked")
+        List<String> command = (List<String>) DockerfileTest.dig(applicationYaml(m), "jobpool", "process-functions", "hello", "command");
+        assertThat(command.get(1)).startsWith(mount.at("mountPath") + "/").endsWith("/" + "hello.py");
+    }
+
+    @Test
+    void functionFilesMayComeFromAnyVolumeAtAnyPath() throws IOException {
+        Map<String, Object> values = new LinkedHashMap<>(WITH_KEYS);
+        values.put("functions", Map.of("mountPath", "/srv/functions",
+                "volume", Map.of("persistentVolumeClaim", Map.of("claimName", "my-functions", "readOnly", true))));
+        Manifests m = render(values);
+        Node pod = m.one("Deployment", "jobpool-test").node("spec", "template", "spec");
+
+        assertThat(m.all("ConfigMap")).extracting(c -> c.at("metadata", "name")).containsExactly("jobpool-test-config");
+        assertThat(named(pod.list("volumes"), "functions").at("persistentVolumeClaim", "claimName")).isEqualTo("my-functions");
+        assertThat(named(pod.node("containers", 0).list("volumeMounts"), "functions").at("mountPath")).isEqualTo("/srv/functions");
+    }
+
+    @Test
+    void withoutProcessFunctionsNothingChanges() throws IOException {
+        Manifests m = render(WITH_KEYS);
+        Node pod = m.one("Deployment", "jobpool-test").node("spec", "template", "spec");
+
+        assertThat(m.all("ConfigMap")).hasSize(1);
+        assertThat(pod.list("volumes")).extracting(v -> v.at("name")).containsExactly("config", "tmp", "api-keys");
+        assertThat(pod.node("containers", 0).list("volumeMounts")).extracting(v -> v.at("name")).containsExactly("config", "tmp", "api-keys");
+        assertThat(m.one("Deployment", "jobpool-test").node("spec", "template", "metadata", "annotations").map()).doesNotContainKey("checksum/functions");
+        assertThat(DockerfileTest.dig(applicationYaml(m), "jobpool")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .doesNotContainKey("process-functions");
+    }
+
+    @Test
+    void refusesMisplacedOrMalformedProcessFunctions() throws IOException {
+        Map<String, Object> values = new LinkedHashMap<>(WITH_KEYS);
+        values.put("jobpool", Map.of("process-functions", Map.of("hello", Map.of("command", List.of("python3")))));
+        assertThatThrownBy(() -> render(values)).hasMessageContaining("set processFunctions.<name> instead of jobpool.process-functions");
+
+        values.remove("jobpool");
+        values.put("processFunctions", Map.of("hello", Map.of("command", "python3 /opt/functions/hello.py")));
+        assertThatThrownBy(() -> render(values)).hasMessageContaining("processFunctions.hello.command must be a list");
+
+        values.put("processFunctions", Map.of("Hello_World", Map.of("command", List.of("python3"))));
+        assertThatThrownBy(() -> render(values)).hasMessageContaining("processFunctions.Hello_World: a name is");
+
+        values.remove("processFunctions");
+        values.put("functions", Map.of("files", Map.of("a.py", "pass\n"), "volume", Map.of("emptyDir", Map.of())));
+        assertThatThrownBy(() -> render(values)).hasMessageContaining("set functions.files or functions.volume, not both");
+
+        values.put("functions", Map.of("files", Map.of("lib/a.py", "pass\n")));
+        assertThatThrownBy(() -> render(values)).hasMessageContaining("functions.files: \"lib/a.py\" is not a ConfigMap key");
+    }
+
+    @Test
+    void theDocumentedValuesRenderAndBind() throws IOException {
+        String docs = Files.readString(ROOT.resolve("docs/process-functions.md"));
+        String shipping = docs.substring(docs.indexOf("## Shipping process functions"));
+        java.util.regex.Matcher block = java.util.regex.Pattern.compile("```yaml\n(.*?)```", java.util.regex.Pattern.DOTALL).matcher(shipping);
+        int examples = 0;
+        while (block.find()) {
+            Map<String, Object> values = merge(new LinkedHashMap<>(WITH_KEYS), load(block.group(1)));
+            Manifests m = render(values);
+            Map<String, ProcessFunctionProperties.Entry> functions =
+                    bind(binder(applicationYaml(m)), "jobpool", ProcessFunctionProperties.class).processFunctions();
+            assertThat(functions).as(block.group(1)).isNotEmpty();
+            functions.values().forEach(f -> assertThat(f.environment()).containsEntry("PYTHONPATH", DockerfileTest.SDK_DIR));
+            examples++;
+        }
+        assertThat(examples).isEqualTo(2);
+    }
+
+    @Test
+    void lintsCleanWithProcessFunctions() throws IOException {
+        assertLintsClean(withProcessFunctions());
     }
 
     // ---- optional objects ---------------------------------------------------------------------
@@ -448,6 +603,12 @@ class HelmChartTest {
             env.put((String) e.at("name"), e.at("value"));
         }
         return env;
+    }
+
+    private static Node named(List<Node> nodes, String name) {
+        List<Node> found = nodes.stream().filter(n -> name.equals(n.at("name"))).toList();
+        assertThat(found).as("%s among %s", name, nodes.stream().map(n -> n.at("name")).toList()).hasSize(1);
+        return found.get(0);
     }
 
     /** The volume of the given source type (configMap, secret, emptyDir, ...); exactly one expected. */
