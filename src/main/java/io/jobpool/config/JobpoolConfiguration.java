@@ -8,6 +8,7 @@ import io.jobpool.api.StreamHub;
 import io.jobpool.execution.Engine;
 import io.jobpool.execution.EngineSettings;
 import io.jobpool.function.FunctionCatalog;
+import io.jobpool.function.ParamsSchema;
 import io.jobpool.function.PluginLoader;
 import io.jobpool.function.cel.CelExpressions;
 import io.jobpool.function.process.ProcessFunctionSpec;
@@ -106,6 +107,12 @@ class JobpoolConfiguration {
             } catch (tools.jackson.core.JacksonException e) {
                 throw new IllegalStateException("jobpool.process-functions." + name + ".params-schema is not a JSON object: "
                         + e.getOriginalMessage(), e);
+            }
+            List<String> unchecked = ParamsSchema.uncheckedKeywords(schema);
+            if (!unchecked.isEmpty()) {
+                throw new IllegalStateException("jobpool.process-functions." + name + ".params-schema uses keywords jobpool "
+                        + "does not check: " + unchecked + ". It checks type, properties, required, additionalProperties "
+                        + "(true or false), minimum, maximum, items, maxItems and enum; check the rest in the function itself");
             }
         }
         int processes = entry.processes() > 0 ? entry.processes() : pool.effectiveWorkers();

@@ -2,8 +2,10 @@ package io.jobpool.function;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Validates {@code params} against the subset of JSON Schema the catalog uses: {@code type},
@@ -13,6 +15,42 @@ import java.util.Map;
 public final class ParamsSchema {
 
     private ParamsSchema() {
+    }
+
+    private static final Set<String> CHECKED = Set.of("type", "properties", "required", "additionalProperties",
+            "minimum", "maximum", "items", "maxItems", "enum");
+    /** Keywords that only describe: allowed, never checked. */
+    private static final Set<String> ANNOTATIONS = Set.of("description", "title", "default", "examples", "$schema", "$comment");
+
+    /**
+     * The keywords of {@code schema} (and its nested schemas) that this class would not check, as paths
+     * such as {@code properties.name.pattern}: a schema written by an operator must not promise a check
+     * that never happens.
+     */
+    public static List<String> uncheckedKeywords(Map<String, Object> schema) {
+        List<String> unchecked = new ArrayList<>();
+        collectUnchecked(schema, "", unchecked);
+        return unchecked;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void collectUnchecked(Map<String, Object> schema, String path, List<String> unchecked) {
+        for (Map.Entry<String, Object> entry : schema.entrySet()) {
+            String keyword = entry.getKey();
+            if (!CHECKED.contains(keyword) && !ANNOTATIONS.contains(keyword)) {
+                unchecked.add(path + keyword);
+            } else if (keyword.equals("additionalProperties") && !(entry.getValue() instanceof Boolean)) {
+                unchecked.add(path + keyword + " (only true or false is checked)");
+            } else if (keyword.equals("items") && entry.getValue() instanceof Map<?, ?> items) {
+                collectUnchecked((Map<String, Object>) items, path + "items.", unchecked);
+            } else if (keyword.equals("properties") && entry.getValue() instanceof Map<?, ?> properties) {
+                properties.forEach((name, property) -> {
+                    if (property instanceof Map<?, ?> nested) {
+                        collectUnchecked((Map<String, Object>) nested, path + "properties." + name + ".", unchecked);
+                    }
+                });
+            }
+        }
     }
 
     /** Throws {@link InvalidParamsException} naming the first field that breaks {@code schema}. */

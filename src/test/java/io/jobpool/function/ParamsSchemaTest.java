@@ -36,4 +36,18 @@ class ParamsSchemaTest {
                 .satisfies(e -> assertThat(((InvalidParamsException) e).field()).isEqualTo("params.on[1]"));
         assertThatThrownBy(() -> ParamsSchema.validate(SCHEMA, Map.of("on", List.of("a", "b", "c")))).hasMessageContaining("at most 2 items");
     }
+
+    /** An operator's schema must not promise a check that never happens: unchecked keywords are named by path. */
+    @Test
+    void keywordsThatAreNotCheckedAreNamed() {
+        Map<String, Object> schema = Map.of("type", "object", "description", "greeting options",
+                "properties", Map.of("name", Map.of("type", "string", "pattern", "^[a-z]+$"),
+                        "tags", Map.of("type", "array", "items", Map.of("type", "string", "minLength", 1))),
+                "additionalProperties", Map.of("type", "string"));
+
+        assertThat(ParamsSchema.uncheckedKeywords(schema)).containsExactlyInAnyOrder("properties.name.pattern",
+                "properties.tags.items.minLength", "additionalProperties (only true or false is checked)");
+        assertThat(ParamsSchema.uncheckedKeywords(Map.of("type", "object", "properties", Map.of("n",
+                Map.of("type", "integer", "minimum", 1, "maximum", 9)), "required", List.of("n")))).isEmpty();
+    }
 }
