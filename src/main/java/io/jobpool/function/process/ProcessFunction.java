@@ -37,6 +37,18 @@ public final class ProcessFunction implements ChunkedFunction {
     private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final Duration RETIRE_GRACE = Duration.ofSeconds(2);
+    /** A worker thread waits this long at most for a crashed slot's back-off; beyond it the chunk fails at once. */
+    private static final long MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** No process can serve the chunk now: its items get {@code type} and the message. */
+    private static final class Unavailable extends Exception {
+        final String type;
+
+        Unavailable(String type, String message) {
+            super(message, null, false, false);
+            this.type = type;
+        }
+    }
 
     /** One place for a process; its index is the {@code {slot}} of the environment. */
     private static final class Slot {
@@ -46,7 +58,11 @@ public final class ProcessFunction implements ChunkedFunction {
         long notBeforeNanos;
         /** Why the last start failed; null once one succeeds. Read by health checks from any thread. */
         volatile String startFailure;
+        /** Why the last process ended under a chunk; null once one serves a chunk to its end. */
+        String lastCrash;
         volatile boolean alive;
+        /** A background start of this slot is scheduled. */
+        final java.util.concurrent.atomic.AtomicBoolean warmPending = new java.util.concurrent.atomic.AtomicBoolean();
 
         Slot(int index) {
             this.index = index;
@@ -123,9 +139,9 @@ public final class ProcessFunction implements ChunkedFunction {
             WorkerProcess process;
             try {
                 process = ready(slot);
-            } catch (WorkerProcess.StartFailed e) {
+            } catch (Unavailable e) {
                 for (int i = 0; i < inputs.size(); i++) {
-                    answers.error("WorkerStartFailed", e.getMessage());
+                    answers.error(e.type, e.getMessage());
                 }
                 return;
             }
@@ -135,26 +151,33 @@ public final class ProcessFunction implements ChunkedFunction {
             } catch (InterruptedException e) {
                 process.kill();
                 ended(slot, "job_ended");
-                warmSoon(slot, 0);
                 throw e;
             }
             if (ending != null) {
                 crashed(slot, ending);
             } else {
                 slot.failuresInARow = 0;
+                slot.lastCrash = null;
                 if (spec.maxItemsPerProcess() > 0 && process.itemsServed() >= spec.maxItemsPerProcess()) {
                     process.retire(RETIRE_GRACE);
                     ended(slot, "max_items");
-                    warmSoon(slot, 0);
                 }
             }
         } finally {
             free.add(slot);
+            if (slot.process == null) {
+                // a fresh process takes the place of the one that ended, once the slot's back-off allows
+                warmSoon(slot);
+            }
         }
     }
 
-    /** The slot's process, started now if it has none. */
-    private WorkerProcess ready(Slot slot) throws WorkerProcess.StartFailed, InterruptedException {
+    /**
+     * The slot's process, started now if it has none. While the slot backs off after failures, a
+     * failed start fails the chunk at once, and so does a crash loop whose next start is more than a
+     * second away: worker threads do not sleep through a back-off while other work waits.
+     */
+    private WorkerProcess ready(Slot slot) throws Unavailable, InterruptedException {
         if (slot.process != null && slot.process.isAlive()) {
             return slot.process;
         }
@@ -165,14 +188,18 @@ public final class ProcessFunction implements ChunkedFunction {
         }
         long wait = slot.notBeforeNanos - System.nanoTime();
         if (wait > 0) {
+            String next = "\n(the next start is tried in " + TimeUnit.NANOSECONDS.toMillis(wait) + " ms)";
             if (slot.startFailure != null) {
-                throw new WorkerProcess.StartFailed(slot.startFailure + "\n(the next start is tried in "
-                        + TimeUnit.NANOSECONDS.toMillis(wait) + " ms)");
+                throw new Unavailable("WorkerStartFailed", slot.startFailure + next);
+            }
+            if (wait > MAX_WAIT_NANOS && slot.lastCrash != null) {
+                throw new Unavailable("WorkerCrashed", "the worker processes of '" + spec.name() + "' keep crashing ("
+                        + slot.failuresInARow + " in a row); the last: " + slot.lastCrash + next);
             }
             TimeUnit.NANOSECONDS.sleep(wait);
         }
         if (closed) {
-            throw new WorkerProcess.StartFailed("the service is stopping");
+            throw new Unavailable("WorkerStartFailed", "the service is stopping");
         }
         metrics.started(spec.name());
         long started = System.nanoTime();
@@ -184,7 +211,7 @@ public final class ProcessFunction implements ChunkedFunction {
             slot.startFailure = why;
             backOff(slot);
             metrics.crashed(spec.name(), "start_failed");
-            throw new WorkerProcess.StartFailed(why);
+            throw new Unavailable("WorkerStartFailed", why);
         }
         metrics.initialized(spec.name(), System.nanoTime() - started);
         slot.startFailure = null;
@@ -195,6 +222,7 @@ public final class ProcessFunction implements ChunkedFunction {
     }
 
     private void crashed(Slot slot, WorkerProcess.Ending ending) {
+        slot.lastCrash = ending.message();
         log.warn("Process function '{}': {}", spec.name(), ending.message());
         metrics.crashed(spec.name(), switch (ending.type()) {
             case "ProtocolError" -> "protocol_error";
@@ -203,7 +231,6 @@ public final class ProcessFunction implements ChunkedFunction {
         });
         ended(slot, null);
         backOff(slot);
-        warmSoon(slot, Math.max(0, slot.notBeforeNanos - System.nanoTime()));
     }
 
     private void backOff(Slot slot) {
@@ -213,6 +240,9 @@ public final class ProcessFunction implements ChunkedFunction {
     }
 
     private void ended(Slot slot, String recycleReason) {
+        if (slot.process != null) {
+            slot.process.giveUp();
+        }
         slot.process = null;
         slot.alive = false;
         if (recycleReason != null) {
@@ -220,35 +250,45 @@ public final class ProcessFunction implements ChunkedFunction {
         }
     }
 
-    /** Starts the slot's process in the background after {@code delayNanos}, if the slot is free then and has none. */
-    void warmSoon(Slot slot, long delayNanos) {
-        if (closed) {
+    /**
+     * Starts the slot's process in the background once its back-off allows, if the slot is free then
+     * and still has none; at most one such start is pending per slot. A start that fails is tried again
+     * after the next back-off, so a function that cannot start keeps trying, at most every 30 s.
+     */
+    void warmSoon(Slot slot) {
+        if (closed || !slot.warmPending.compareAndSet(false, true)) {
             return;
         }
-        timer.schedule(() -> io.execute(() -> warm(slot)), delayNanos, TimeUnit.NANOSECONDS);
+        long delay = Math.max(0, slot.notBeforeNanos - System.nanoTime());
+        timer.schedule(() -> io.execute(() -> warm(slot)), delay, TimeUnit.NANOSECONDS);
     }
 
     private void warm(Slot slot) {
+        slot.warmPending.set(false);
         if (closed || !free.remove(slot)) {
+            // taken: whoever holds it starts a process if it needs one
             return;
         }
         try {
             if (slot.process == null || !slot.process.isAlive()) {
                 ready(slot);
             }
-        } catch (WorkerProcess.StartFailed e) {
-            warmSoon(slot, Math.max(0, slot.notBeforeNanos - System.nanoTime()));
+        } catch (Unavailable e) {
+            // the back-off is recorded; the finally below schedules the next try
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             free.add(slot);
+            if (slot.process == null) {
+                warmSoon(slot);
+            }
         }
     }
 
     /** Starts every slot's process in the background: Pool starts its processes when it is made. */
     void warmAll() {
         for (Slot slot : slots) {
-            warmSoon(slot, 0);
+            warmSoon(slot);
         }
     }
 

@@ -70,9 +70,14 @@ final class WorkerProcess {
     private final Process process;
     private final JsonMapper mapper;
     private final Executor io;
-    private final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+    /** Bounded: a process that writes without being asked blocks on its pipe instead of filling the heap. */
+    private final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>(64);
     private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
     private volatile String endedBy;
+    /** Items of the chunk being served that have no answer yet: the reader refuses answers nobody asked for. */
+    private final java.util.concurrent.atomic.AtomicInteger outstanding = new java.util.concurrent.atomic.AtomicInteger();
+    /** Set when the service ends the process or stops using it: its messages will not be read. */
+    private volatile boolean givenUp;
     private long itemsServed;
     private long idleSinceNanos = System.nanoTime();
 
@@ -176,6 +181,15 @@ final class WorkerProcess {
                     + " bytes, over max-message-size (" + spec.maxMessageBytes() + "): send smaller items or a smaller chunkSize"));
             return null;
         }
+        Message unasked = messages.poll();
+        if (unasked != null) {
+            // written while no chunk was asked for: whatever it is, it cannot answer this chunk
+            Ending ending = unasked instanceof Message.Ended ? ending(unasked, items.size())
+                    : ending(new Message.Invalid("a line while no chunk was asked for"), items.size());
+            answerAll(items.size(), answers, ending);
+            return ending;
+        }
+        outstanding.set(items.size());
         io.execute(() -> write(line));
         int left = items.size();
         while (left > 0) {
@@ -245,19 +259,50 @@ final class WorkerProcess {
         try {
             byte[] line;
             while ((line = reader.readLine()) != null) {
-                Message message = parse(line);
-                messages.add(message);
-                if (message instanceof Message.Invalid) {
+                Message message = unasked(parse(line));
+                if (!deliver(message) || message instanceof Message.Invalid) {
                     return;
                 }
             }
         } catch (LineReader.TooLong e) {
-            messages.add(new Message.Invalid(e.getMessage() + " (max-message-size)"));
+            deliver(new Message.Invalid(e.getMessage() + " (max-message-size)"));
             return;
         } catch (IOException e) {
             // closed under us: the process is ending
         }
-        messages.add(new Message.Ended());
+        deliver(new Message.Ended());
+    }
+
+    /** An answer to more items than were asked for (or to none) is not the protocol: it could only be misread. */
+    private Message unasked(Message message) {
+        int answers = message instanceof Message.Values values ? values.values().size() : message instanceof Message.Error ? 1 : 0;
+        if (answers == 0) {
+            return message;
+        }
+        int asked = outstanding.get();
+        if (answers > asked) {
+            return new Message.Invalid(asked == 0 ? "an answer while no chunk was asked for"
+                    : answers + " answers when " + asked + " items were left");
+        }
+        outstanding.addAndGet(-answers);
+        return message;
+    }
+
+    /**
+     * Queues a message, waiting while the queue is full; false once the process is given up (nobody
+     * will read its messages any more), so that its reader thread ends.
+     */
+    private boolean deliver(Message message) {
+        try {
+            while (!messages.offer(message, 100, TimeUnit.MILLISECONDS)) {
+                if (givenUp) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            return false;
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -340,8 +385,14 @@ final class WorkerProcess {
 
     // ---- ending it
 
+    /** Nobody reads its messages any more: its output reader may end. */
+    void giveUp() {
+        givenUp = true;
+    }
+
     /** Ends it now: SIGTERM, then SIGKILL if it is still there half a second later. */
     void kill() {
+        givenUp = true;
         process.destroy();
         io.execute(() -> {
             try {
@@ -356,6 +407,7 @@ final class WorkerProcess {
 
     /** Ends it politely: closes its standard input (the worker exits), then {@link #kill} after {@code grace}. */
     void retire(Duration grace) {
+        givenUp = true;
         try {
             process.getOutputStream().close();
         } catch (IOException e) {
