@@ -13,6 +13,8 @@ the response and checking it happen after the timer stops.
 
 Prints one JSON line per workload:
   {"workload", "function", "items", "seconds" (best), "median_seconds", "items_per_s" (from best), "runs"}
+and with --server-pid also "server_cpu_s" and "workers_cpu_s": median CPU seconds per timed run of
+the service and of its child processes (the process functions' workers).
 
 --process sends the same workloads to the *process functions* that serve the peer's own Python
 functions (examples/process-functions/poolbench.py), by default named py-square, py-sha256 and
@@ -28,6 +30,7 @@ import argparse
 import hashlib
 import http.client
 import json
+import os
 import socket
 import statistics
 import sys
@@ -187,6 +190,54 @@ class Client:
         raise AssertionError("unreachable")
 
 
+# ---------------------------------------------------------------- CPU time (--server-pid)
+
+SERVER_PID = None
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICKS  # ppid, utime + stime
+
+
+def cpu_seconds():
+    """(server CPU s, CPU s of its child processes: the process-function workers), from /proc; None
+    without --server-pid. Children that ended between two readings are not counted."""
+    if SERVER_PID is None:
+        return None
+    try:
+        server = _stat(SERVER_PID)[1]
+    except OSError:
+        return None
+    workers = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid, cpu = _stat(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == SERVER_PID:
+                workers[int(entry)] = cpu
+    return server, workers
+
+
+def cpu_delta(before, after):
+    if before is None or after is None:
+        return None
+    return after[0] - before[0], sum(cpu - before[1].get(pid, 0.0) for pid, cpu in after[1].items())
+
+
+def cpu_fields(deltas):
+    """Median server and workers CPU seconds per run."""
+    deltas = [d for d in deltas if d is not None]
+    if not deltas:
+        return {}
+    return {"server_cpu_s": round(statistics.median(d[0] for d in deltas), 3),
+            "workers_cpu_s": round(statistics.median(d[1] for d in deltas), 3)}
+
+
 # ---------------------------------------------------------------- run
 
 def _snippet(data, limit=2000):
@@ -234,16 +285,21 @@ def bench(client, name, repeat):
     data, _ = run_once(client, name, body)  # warm-up (JIT), not timed
     check(name, items, checker, data)
     times = []
+    cpus = []
     for _ in range(repeat):
+        before = cpu_seconds()
         data, dt = run_once(client, name, body)
+        cpus.append(cpu_delta(before, cpu_seconds()))
         check(name, items, checker, data)  # after the timer stopped
         times.append(dt)
         del data
     best = min(times)
-    return {"workload": name, "function": request["function"], "items": items, "seconds": round(best, 4),
-            "median_seconds": round(statistics.median(times), 4),
-            "items_per_s": round(items / best, 1),
-            "runs": [round(t, 4) for t in times]}
+    out = {"workload": name, "function": request["function"], "items": items, "seconds": round(best, 4),
+           "median_seconds": round(statistics.median(times), 4),
+           "items_per_s": round(items / best, 1),
+           "runs": [round(t, 4) for t in times]}
+    out.update(cpu_fields(cpus))
+    return out
 
 
 def overhead(client, repeat):
@@ -265,12 +321,16 @@ def overhead(client, repeat):
         return None
 
     times = {"builtin": [], "process": []}
+    cpus = {"builtin": [], "process": []}
     for run in range(repeat + 1):
         for kind in ("builtin", "process"):
+            before = cpu_seconds()
             data, dt = run_once(client, "overhead-200k/" + names[kind], bodies[kind])
+            after = cpu_seconds()
             check("overhead-200k/" + names[kind], n, checker, data)
             if run:  # the first round is the warm-up
                 times[kind].append(dt)
+                cpus[kind].append(cpu_delta(before, after))
     b, p = min(times["builtin"]), min(times["process"])
     mb, mp = statistics.median(times["builtin"]), statistics.median(times["process"])
     return {"workload": "overhead-200k", "items": n, "builtin": names["builtin"], "process": names["process"],
@@ -279,7 +339,8 @@ def overhead(client, repeat):
             "extra_us_per_item": round((p - b) / n * 1e6, 3),
             "median_extra_us_per_item": round((mp - mb) / n * 1e6, 3),
             "builtin_runs": [round(t, 4) for t in times["builtin"]],
-            "process_runs": [round(t, 4) for t in times["process"]]}
+            "process_runs": [round(t, 4) for t in times["process"]],
+            **{k + "_" + f: v for k in ("builtin", "process") for f, v in cpu_fields(cpus[k]).items()}}
 
 
 def wait_for_processes(client, names, timeout):
@@ -321,6 +382,9 @@ def main(argv=None):
                     help="the function each workload calls (default: the built-ins, or py-* with --process)")
     ap.add_argument("--wait-processes", type=float, default=120,
                     help="with --process: seconds to wait for the processes to be alive (default %(default)s)")
+    ap.add_argument("--server-pid", type=int, default=None,
+                    help="the service's pid (same machine): also report its CPU seconds and those of its child "
+                         "processes (process-function workers) per run, medians, from /proc")
     ap.add_argument("workloads", nargs="*", metavar="WORKLOAD",
                     help="workloads to run (default all but overhead-200k): "
                          + ", ".join(list(WORKLOADS) + ["overhead-200k"]))
@@ -331,8 +395,9 @@ def main(argv=None):
     if unknown:
         ap.error("unknown workload(s) %s; known: %s" % (", ".join(unknown), ", ".join(WORKLOADS)))
     names = args.workloads or list(WORKLOADS)
-    global PROCESS
+    global PROCESS, SERVER_PID
     PROCESS = args.process
+    SERVER_PID = args.server_pid
     FUNCTIONS.update(PROCESS_NAMES if args.process else BUILTIN_NAMES)
     if args.function_names:
         for pair in args.function_names.split(","):

@@ -44,6 +44,18 @@ def load(path):
     return out
 
 
+def load_cpu(path):
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("{") and '"server_cpu_s"' in line:
+                d = json.loads(line)
+                if "workload" in d:
+                    out[d["workload"]] = (d["server_cpu_s"], d["workers_cpu_s"])
+    return out
+
+
 def load_overhead(path):
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -97,12 +109,20 @@ def main(argv):
         if i == 0:
             print("-|-".join("-" * w for w in widths))
     print("ratio = jobpool seconds / Pool seconds (lower is better); goal: ratio <= goal")
+    cpu = load_cpu(files[0])
+    for n in names:
+        if n in cpu:
+            print("  %s: CPU per run (median): service %.3f s + worker processes %.3f s"
+                  % (n, cpu[n][0], cpu[n][1]))
     o = load_overhead(files[0])
     if o:
         print("protocol overhead (%s vs built-in %s, %d ints, same service, best of %d each): "
               "%.3f s vs %.3f s = %.2fx, extra %.2f us/item (median runs: %.2f us/item)"
               % (o["process"], o["builtin"], o["items"], len(o["process_runs"]), o["process_seconds"],
                  o["builtin_seconds"], o["ratio"], o["extra_us_per_item"], o["median_extra_us_per_item"]))
+        if "builtin_server_cpu_s" in o:
+            print("  CPU per run (median): built-in: service %.3f s; process: service %.3f s + workers %.3f s"
+                  % (o["builtin_server_cpu_s"], o["process_server_cpu_s"], o["process_workers_cpu_s"]))
         if "square-1M" in pool:
             print("  for scale: Pool's square-1M in this run costs %.2f us/item (its time / 1,000,000)"
                   % pool["square-1M"])

@@ -172,7 +172,7 @@ echo "service UP at $URL"
 if [[ $PROCESS -eq 1 ]]; then
   echo
   echo "== jobpool, process functions (POST /v1/map, end to end, best of $REPEAT after 1 warm-up, once all processes are alive) =="
-  python3 "$ROOT/bench/e2e.py" --url "$URL" --repeat "$REPEAT" --process ${WORKLOADS[@]+"${WORKLOADS[@]}"} | tee "$TMP/jobpool.jsonl"
+  python3 "$ROOT/bench/e2e.py" --url "$URL" --repeat "$REPEAT" --process --server-pid "$SERVER_PID" ${WORKLOADS[@]+"${WORKLOADS[@]}"} | tee "$TMP/jobpool.jsonl"
   if [[ $INIT_CHECK -eq 1 ]]; then
     echo
     echo "== initializer once per process (bench/init_once.py: 10 jobs of hello) =="
@@ -199,7 +199,13 @@ fi
 
 echo
 echo "== Python multiprocessing.Pool ($PEER) =="
-python3 "$PEER" ${PEER_WORKLOADS[@]+"${PEER_WORKLOADS[@]}"} | tee "$TMP/pool.jsonl"
+if [[ $PROCESS -eq 1 ]]; then
+  # same Python code on both sides: the peer gets the same best of N as jobpool
+  echo "(best of $REPEAT)"
+  python3 "$PEER" --repeat "$REPEAT" ${PEER_WORKLOADS[@]+"${PEER_WORKLOADS[@]}"} | tee "$TMP/pool.jsonl"
+else
+  python3 "$PEER" ${PEER_WORKLOADS[@]+"${PEER_WORKLOADS[@]}"} | tee "$TMP/pool.jsonl"
+fi
 
 echo
 if [[ $PROCESS -eq 1 ]]; then
