@@ -19,8 +19,30 @@ as "runs"), as bench/e2e.py does for jobpool; bench/run.sh --process passes its 
 import hashlib
 import json
 import multiprocessing
+import os
+import statistics
 import sys
 import time
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu(pid):
+    """utime + stime of a process in seconds, from /proc (Linux); None elsewhere."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _cpu_now(pool):
+    """(this process's CPU s, its pool workers' CPU s): what one map costs in CPU, whatever the load."""
+    workers = [_cpu(p.pid) for p in getattr(pool, "_pool", [])]
+    if not workers or None in workers:
+        return None
+    return time.process_time(), sum(workers)
 
 
 def square(x):
@@ -75,10 +97,15 @@ def main():
             function, make_inputs, chunksize = WORKLOADS[name]
             inputs = make_inputs()
             runs = []
+            cpus = []
             for _ in range(repeat):
+                before = _cpu_now(pool)
                 start = time.perf_counter()
                 results = pool.map(function, inputs, chunksize) if chunksize else pool.map(function, inputs)
                 runs.append(time.perf_counter() - start)
+                after = _cpu_now(pool)
+                if before and after:
+                    cpus.append((after[0] - before[0], after[1] - before[1]))
                 assert len(results) == len(inputs)
                 del results
             seconds = min(runs)
@@ -86,6 +113,9 @@ def main():
                     "items_per_s": round(len(inputs) / seconds, 1)}
             if repeat > 1:
                 line["runs"] = [round(t, 4) for t in runs]
+                if cpus:  # medians per run: the parent's CPU (pickling, result handling) and the workers'
+                    line["main_cpu_s"] = round(statistics.median(c[0] for c in cpus), 3)
+                    line["workers_cpu_s"] = round(statistics.median(c[1] for c in cpus), 3)
             print(json.dumps(line), flush=True)
 
 

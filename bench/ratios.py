@@ -56,6 +56,18 @@ def load_cpu(path):
     return out
 
 
+def load_peer_cpu(path):
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("{") and '"main_cpu_s"' in line:
+                d = json.loads(line)
+                if "workload" in d:
+                    out[d["workload"]] = (d["main_cpu_s"], d["workers_cpu_s"])
+    return out
+
+
 def load_overhead(path):
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -110,10 +122,18 @@ def main(argv):
             print("-|-".join("-" * w for w in widths))
     print("ratio = jobpool seconds / Pool seconds (lower is better); goal: ratio <= goal")
     cpu = load_cpu(files[0])
+    peer_cpu = load_peer_cpu(files[1])
+    if cpu:
+        print("CPU per run (medians; moves much less than wall time when other work shares the cores):")
     for n in names:
         if n in cpu:
-            print("  %s: CPU per run (median): service %.3f s + worker processes %.3f s"
-                  % (n, cpu[n][0], cpu[n][1]))
+            text = "  %-18s jobpool: service %.2f s + workers %.2f s = %.2f s" % (
+                n, cpu[n][0], cpu[n][1], cpu[n][0] + cpu[n][1])
+            if n in peer_cpu:
+                a, b = sum(cpu[n]), sum(peer_cpu[n])
+                text += "; Pool: parent %.2f s + workers %.2f s = %.2f s; CPU ratio %.2f" % (
+                    peer_cpu[n][0], peer_cpu[n][1], b, a / b if b else float("nan"))
+            print(text)
     o = load_overhead(files[0])
     if o:
         print("protocol overhead (%s vs built-in %s, %d ints, same service, best of %d each): "
