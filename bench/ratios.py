@@ -141,8 +141,12 @@ def main(argv):
               % (o["process"], o["builtin"], o["items"], len(o["process_runs"]), o["process_seconds"],
                  o["builtin_seconds"], o["ratio"], o["extra_us_per_item"], o["median_extra_us_per_item"]))
         if "builtin_server_cpu_s" in o:
-            print("  CPU per run (median): built-in: service %.3f s; process: service %.3f s + workers %.3f s"
-                  % (o["builtin_server_cpu_s"], o["process_server_cpu_s"], o["process_workers_cpu_s"]))
+            extra = (o["process_server_cpu_s"] + o["process_workers_cpu_s"] - o["builtin_server_cpu_s"]
+                     - o.get("builtin_workers_cpu_s", 0.0))
+            print("  CPU per run (median): built-in: service %.3f s; process: service %.3f s + workers %.3f s;"
+                  " extra %.2f us of CPU per item"
+                  % (o["builtin_server_cpu_s"], o["process_server_cpu_s"], o["process_workers_cpu_s"],
+                     extra / o["items"] * 1e6))
         if "square-1M" in pool:
             print("  for scale: Pool's square-1M in this run costs %.2f us/item (its time / 1,000,000)"
                   % pool["square-1M"])
