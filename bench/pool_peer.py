@@ -82,9 +82,9 @@ WORKLOADS = {
 
 def main():
     args = sys.argv[1:]
-    repeat = 1
+    repeat, explicit = 1, False
     if args[:1] == ["--repeat"] and len(args) >= 2 and args[1].isdigit() and int(args[1]) >= 1:
-        repeat = int(args[1])
+        repeat, explicit = int(args[1]), True
         args = args[2:]
     names = args or list(WORKLOADS)
     unknown = [name for name in names if name not in WORKLOADS]
@@ -111,7 +111,7 @@ def main():
             seconds = min(runs)
             line = {"workload": name, "items": len(inputs), "cores": cores, "seconds": round(seconds, 4),
                     "items_per_s": round(len(inputs) / seconds, 1)}
-            if repeat > 1:
+            if explicit:  # without --repeat, the line is as it always was
                 line["runs"] = [round(t, 4) for t in runs]
                 if cpus:  # medians per run: the parent's CPU (pickling, result handling) and the workers'
                     line["main_cpu_s"] = round(statistics.median(c[0] for c in cpus), 3)
