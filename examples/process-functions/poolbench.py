@@ -1,4 +1,4 @@
-"""The three workloads of the Pool comparison (bench/python_pool_peer.py), as process functions.
+"""The three workloads of the Pool comparison (bench/pool_peer.py), as process functions.
 
     python3 poolbench.py square|sha256|primes
 
