@@ -120,6 +120,18 @@ final class WholeChunk implements ChunkedFunction.Answers {
         writeFinal();
     }
 
+    /** Many values, written (and the clock read) once for all of them. */
+    @Override
+    public void values(List<?> answers) {
+        for (Object value : answers) {
+            int offset = next();
+            values[offset] = value;
+            errorTypes[offset] = null;
+            errorMessages[offset] = null;
+        }
+        writeFinal();
+    }
+
     @Override
     public void error(String type, String message) {
         int offset = next();

@@ -20,6 +20,13 @@ public interface ChunkedFunction extends JobFunction<Void> {
 
         void value(Object value);
 
+        /** The next items' values, in order: one call for many answers. */
+        default void values(List<?> values) {
+            for (Object value : values) {
+                value(value);
+            }
+        }
+
         void error(String type, String message);
     }
 

@@ -3,6 +3,8 @@ package io.jobpool.ops;
 import io.jobpool.support.Http;
 import io.jobpool.support.ServerTest;
 import org.junit.jupiter.api.BeforeEach;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 import java.time.Duration;
 import java.util.List;
@@ -12,6 +14,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A real server that has done a bit of everything, so that every jobpool meter exists: jobs that
@@ -25,6 +28,20 @@ abstract class MetricsServerTest extends ServerTest {
 
     /** Test classes that have run the jobs already: once per class is enough, meters outlive jobs. */
     private static final Set<Class<?>> WARMED = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Process functions, so their meters exist: {@code shell} answers each one-item chunk with 0 and is
+     * replaced after every item (recycles), {@code unstartable} cannot start (crashes).
+     */
+    @DynamicPropertySource
+    static void processFunctions(DynamicPropertyRegistry registry) {
+        registry.add("jobpool.process-functions.shell.command",
+                () -> "sh,-c,echo '{\"ready\": true}'; while read -r line; do echo '{\"values\": [0]}'; done");
+        registry.add("jobpool.process-functions.shell.processes", () -> "1");
+        registry.add("jobpool.process-functions.shell.max-items-per-process", () -> "1");
+        registry.add("jobpool.process-functions.unstartable.command", () -> "/nonexistent/worker");
+        registry.add("jobpool.process-functions.unstartable.processes", () -> "1");
+    }
 
     @BeforeEach
     void runEveryKindOfJob() {
@@ -41,6 +58,11 @@ abstract class MetricsServerTest extends ServerTest {
                 "inputs", List.of(1, 0))).json().get("failed").asInt()).isEqualTo(1);
         assertThat(http.post("/v1/map", Map.of("expression", "x +", "inputs", List.of(1))).status()).isEqualTo(422);
         assertThat(http.post("/v1/jobs", Map.of("function", "no-such-function", "inputs", List.of(1))).status()).isEqualTo(422);
+
+        assertThat(http.post("/v1/map", Map.of("function", "shell", "chunkSize", 1, "inputs", List.of(1, 2)))
+                .json().get("results").toString()).isEqualTo("[0,0]");
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.get("/v1/functions/unstartable").json()
+                .get("process").get("status").asString().equals("failing"));
 
         String slow = submit(Map.of("function", "sleep", "inputs", List.of(60_000)));
         assertThat(http.delete("/v1/jobs/" + slow).status()).isEqualTo(200);

@@ -3,7 +3,6 @@ package io.jobpool.function.process;
 import io.jobpool.function.ChunkedFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
@@ -13,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -33,26 +31,6 @@ final class WorkerProcess {
     private static final Logger log = LoggerFactory.getLogger(WorkerProcess.class);
     private static final int STDERR_LINES_KEPT = 20;
     private static final int STDERR_LINE_BYTES = 8192;
-
-    /** A line of the process's standard output, or its end. */
-    sealed interface Message {
-        record Ready() implements Message {
-        }
-
-        record Values(List<?> values) implements Message {
-        }
-
-        record Error(String type, String message) implements Message {
-        }
-
-        /** Not the protocol: ends the process. */
-        record Invalid(String reason) implements Message {
-        }
-
-        /** Standard output closed: the process has ended or is ending. */
-        record Ended() implements Message {
-        }
-    }
 
     /** Why a start failed, with the tail of standard error: the items get it as {@code WorkerStartFailed}. */
     static final class StartFailed extends Exception {
@@ -166,15 +144,7 @@ final class WorkerProcess {
      * that ending.
      */
     Ending serve(List<?> items, Map<String, Object> params, ChunkedFunction.Answers answers) throws InterruptedException {
-        Map<String, Object> chunk = new LinkedHashMap<>();
-        chunk.put("params", params);
-        chunk.put("items", items);
-        byte[] line;
-        try {
-            line = mapper.writeValueAsBytes(chunk);
-        } catch (JacksonException e) {
-            throw new IllegalStateException("a chunk cannot be written as JSON", e);
-        }
+        byte[] line = ChunkLine.encode(mapper, params, items);
         if (line.length + 1 > spec.maxMessageBytes()) {
             // the process stays good: only this chunk is too big for it
             answerAll(items.size(), answers, new Ending("ProtocolError", "the chunk's message is " + line.length
@@ -195,9 +165,7 @@ final class WorkerProcess {
         while (left > 0) {
             Message message = messages.take();
             if (message instanceof Message.Values values && values.values().size() <= left) {
-                for (Object value : values.values()) {
-                    answers.value(value);
-                }
+                answers.values(values.values());
                 left -= values.values().size();
             } else if (message instanceof Message.Error error) {
                 answers.error(error.type(), error.message());
@@ -259,7 +227,7 @@ final class WorkerProcess {
         try {
             byte[] line;
             while ((line = reader.readLine()) != null) {
-                Message message = unasked(parse(line));
+                Message message = unasked(Message.parse(mapper, line));
                 if (!deliver(message) || message instanceof Message.Invalid) {
                     return;
                 }
@@ -303,36 +271,6 @@ final class WorkerProcess {
         } catch (InterruptedException e) {
             return false;
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private Message parse(byte[] line) {
-        Object value;
-        try {
-            value = mapper.readValue(line, Object.class);
-        } catch (JacksonException e) {
-            return new Message.Invalid("a line that is not JSON: " + preview(line));
-        }
-        if (!(value instanceof Map<?, ?> map) || map.size() != 1) {
-            return new Message.Invalid("a line that is not one of ready, values, error: " + preview(line));
-        }
-        Object ready = map.get("ready");
-        if (Boolean.TRUE.equals(ready)) {
-            return new Message.Ready();
-        }
-        if (map.get("values") instanceof List<?> values && !values.isEmpty()) {
-            return new Message.Values(values);
-        }
-        if (map.get("error") instanceof Map<?, ?> error && error.get("type") instanceof String type && !type.isBlank()
-                && error.get("message") instanceof String message) {
-            return new Message.Error(type, message.isEmpty() ? type : message);
-        }
-        return new Message.Invalid("a line that is not one of ready, values, error: " + preview(line));
-    }
-
-    private static String preview(byte[] line) {
-        String text = new String(line, 0, Math.min(line.length, 120), StandardCharsets.UTF_8);
-        return '"' + text + (line.length > 120 ? "…" : "") + '"';
     }
 
     private void readErrors() {
