@@ -108,7 +108,14 @@ final class WholeChunk implements ChunkedFunction.Answers {
     }
 
     private int[] failedOffsets(int[] offsets) {
-        return Arrays.stream(offsets).filter(offset -> offset >= written && errorTypes[offset] != null).toArray();
+        int[] failed = new int[offsets.length];
+        int count = 0;
+        for (int offset : offsets) {
+            if (offset >= written && errorTypes[offset] != null) {
+                failed[count++] = offset;
+            }
+        }
+        return Arrays.copyOf(failed, count);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.jobpool.job;
 
+import io.jobpool.function.RawJson;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
@@ -238,6 +240,14 @@ public final class ResultStore {
 
         void value(int index, Object value) {
             checkNext(index);
+            if (value instanceof RawJson raw) {
+                // already JSON (a worker process's answer): copied from the line it came in, no encoding
+                ensureRoom(raw.length());
+                System.arraycopy(raw.buffer(), raw.offset(), data, length, raw.length());
+                length += raw.length();
+                ends[count++] = length;
+                return;
+            }
             byte[] json = encoder.encode(value);
             ensureRoom(json.length);
             System.arraycopy(json, 0, data, length, json.length);

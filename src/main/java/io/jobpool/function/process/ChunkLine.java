@@ -14,14 +14,16 @@ import java.util.Map;
  */
 final class ChunkLine {
 
-    private byte[] bytes = new byte[256];
+    private byte[] bytes;
     private int length;
 
-    private ChunkLine() {
+    private ChunkLine(int capacity) {
+        bytes = new byte[capacity];
     }
 
     static byte[] encode(JsonMapper mapper, Map<String, Object> params, List<?> items) {
-        ChunkLine line = new ChunkLine();
+        // room for small numbers and short names without growing: most chunks fit at once
+        ChunkLine line = new ChunkLine(64 + 12 * items.size());
         line.append("{\"params\":");
         line.append(mapper.writeValueAsBytes(params));
         line.append(",\"items\":[");
@@ -32,11 +34,15 @@ final class ChunkLine {
             line.item(mapper, items.get(i));
         }
         line.append("]}");
-        return Arrays.copyOf(line.bytes, line.length);
+        return line.length == line.bytes.length ? line.bytes : Arrays.copyOf(line.bytes, line.length);
     }
 
     private void item(JsonMapper mapper, Object item) {
-        if (item instanceof Integer || item instanceof Long || item instanceof BigInteger) {
+        if (item instanceof Integer number) {
+            appendInt(number);
+        } else if (item instanceof Long) {
+            appendLong((Long) item);
+        } else if (item instanceof BigInteger) {
             append(item.toString());
         } else if (item instanceof String text && isPlainAscii(text)) {
             append('"');
@@ -60,6 +66,51 @@ final class ChunkLine {
             }
         }
         return true;
+    }
+
+    private void appendInt(int value) {
+        if (value < 0) {
+            appendLong(value);
+            return;
+        }
+        room(10);
+        int end = length + digitsOf(value);
+        length = end;
+        int left = value;
+        do {
+            bytes[--end] = (byte) ('0' + left % 10);
+            left /= 10;
+        } while (left > 0);
+    }
+
+    private void appendLong(long value) {
+        if (value == Long.MIN_VALUE) {
+            append(Long.toString(value));
+            return;
+        }
+        room(20);
+        long left = value;
+        if (left < 0) {
+            bytes[length++] = '-';
+            left = -left;
+        }
+        int end = length + digitsOf(left);
+        length = end;
+        do {
+            bytes[--end] = (byte) ('0' + left % 10);
+            left /= 10;
+        } while (left > 0);
+    }
+
+    private static int digitsOf(long positive) {
+        if (positive < 10_000) {
+            return positive < 10 ? 1 : positive < 100 ? 2 : positive < 1000 ? 3 : 4;
+        }
+        int digits = 5;
+        for (long limit = 100_000; positive >= limit && digits < 19; limit *= 10) {
+            digits++;
+        }
+        return digits;
     }
 
     private void append(String ascii) {

@@ -7,7 +7,6 @@ import tools.jackson.databind.json.JsonMapper;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import io.jobpool.function.RawJson;
 
@@ -26,6 +25,27 @@ sealed interface Message {
     record Values(List<RawJson> values) implements Message {
     }
 
+    /** The values of a line, each made when it is read: a value is on its way to the result store at once. */
+    final class Slices extends java.util.AbstractList<RawJson> implements java.util.RandomAccess {
+        private final byte[] line;
+        private final int[] bounds;
+
+        Slices(byte[] line, int[] bounds) {
+            this.line = line;
+            this.bounds = bounds;
+        }
+
+        @Override
+        public RawJson get(int index) {
+            return new RawJson(line, bounds[2 * index], bounds[2 * index + 1] - bounds[2 * index]);
+        }
+
+        @Override
+        public int size() {
+            return bounds.length / 2;
+        }
+    }
+
     /** The next item failed. */
     record Error(String type, String message) implements Message {
     }
@@ -39,6 +59,10 @@ sealed interface Message {
     }
 
     static Message parse(JsonMapper mapper, byte[] line) {
+        int[] scalars = ScalarValues.scan(line);
+        if (scalars != null) {
+            return new Values(new Slices(line, scalars));
+        }
         try (JsonParser parser = mapper.createParser(line)) {
             if (parser.nextToken() != JsonToken.START_OBJECT || parser.nextToken() != JsonToken.PROPERTY_NAME) {
                 return notTheProtocol(line);
@@ -88,7 +112,7 @@ sealed interface Message {
             if (i + 1 < starts.size()) {
                 end = skipBack(line, end - 1, starts.get(i)); // the comma, then the whitespace before it
             }
-            values.add(new RawJson(Arrays.copyOfRange(line, starts.get(i), end + 1)));
+            values.add(new RawJson(line, starts.get(i), end + 1 - starts.get(i)));
         }
         return new Values(values);
     }

@@ -49,6 +49,45 @@ class MessageTest {
         assertThat(((Message.Invalid) parse("garbage")).reason()).contains("not JSON", "\"garbage\"");
     }
 
+    /** The byte-by-byte fast path and the full parser agree on every scalar line, valid or not. */
+    @Test
+    void theFastPathAndTheFullParserAgree() {
+        List<String> valid = List.of("{\"values\":[1,-0.5e+3,\"a\\\"b\\u00e9\",true,false,null, 7 ,0,-0,1E9,12.25]}",
+                "{\"values\":[\"\"]}", "{\"values\":[9223372036854775808123]}  ");
+        for (String line : valid) {
+            byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+            int[] fast = ScalarValues.scan(bytes);
+            assertThat(fast).as(line).isNotNull();
+            Message full = parse(" " + line); // a leading space: not the fast path's form, so the full parser reads it
+            List<String> slow = ((Message.Values) full).values().stream().map(MessageTest::text).toList();
+            List<String> quick = new java.util.ArrayList<>();
+            for (int i = 0; i < fast.length; i += 2) {
+                quick.add(new String(bytes, fast[i], fast[i + 1] - fast[i], StandardCharsets.UTF_8));
+            }
+            assertThat(quick).as(line).isEqualTo(slow);
+        }
+        for (String line : List.of("{\"values\":[01]}", "{\"values\":[1.]}", "{\"values\":[-]}", "{\"values\":[\"\\x\"]}",
+                "{\"values\":[tru]}", "{\"values\":[1 2]}", "{\"values\":[\"open]}", "{\"values\":[1e]}", "{\"values\":[.5]}",
+                "{\"values\":[1]}x", "{\"values\":[1]", "{\"values\":[\"\\u12g4\"]}", "{\"values\":[Infinity]}")) {
+            assertThat(ScalarValues.scan(line.getBytes(StandardCharsets.UTF_8))).as(line).isNull();
+            assertThat(parse(line)).as(line).isInstanceOf(Message.Invalid.class);
+        }
+        // nested values and non-ASCII text are not the fast path's, and the full parser takes them
+        assertThat(ScalarValues.scan("{\"values\":[[1]]}".getBytes(StandardCharsets.UTF_8))).isNull();
+        assertThat(((Message.Values) parse("{\"values\":[\"é\",{\"a\":1}]}")).values()).extracting(MessageTest::text)
+                .containsExactly("\"é\"", "{\"a\":1}");
+    }
+
+    /** Chunk lines: integers written digit by digit, plain strings quoted, the rest by Jackson. */
+    @Test
+    void chunkLinesAreTheJsonOfParamsAndItems() {
+        byte[] line = ChunkLine.encode(MAPPER, java.util.Map.of("k", 1), List.of(0, -7, Long.MIN_VALUE, Long.MAX_VALUE,
+                1_000_000_000_000L, "plain", "quo\"te", "é", java.util.Map.of("x", List.of(1))));
+
+        assertThat(new String(line, StandardCharsets.UTF_8)).isEqualTo("{\"params\":{\"k\":1},\"items\":[0,-7,"
+                + "-9223372036854775808,9223372036854775807,1000000000000,\"plain\",\"quo\\\"te\",\"é\",{\"x\":[1]}]}");
+    }
+
     private static Message parse(String line) {
         return Message.parse(MAPPER, line.getBytes(StandardCharsets.UTF_8));
     }
