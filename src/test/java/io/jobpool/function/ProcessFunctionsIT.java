@@ -129,6 +129,20 @@ class ProcessFunctionsIT extends ServerTest {
         assertThat(refused.json().get("field").asString()).isEqualTo("params.greting");
     }
 
+    /** An open job (Pool's producer/consumer) and its NDJSON stream, as for any function. */
+    @Test
+    void anOpenJobIsFedAndStreamedThroughTheProcesses() {
+        String id = submit(Map.of("function", "hello", "open", true));
+        assertThat(http.post("/v1/jobs/" + id + "/inputs", List.of("a", "b")).status()).isEqualTo(200);
+        assertThat(http.post("/v1/jobs/" + id + "/inputs", List.of("c")).status()).isEqualTo(200);
+        assertThat(http.post("/v1/jobs/" + id + "/close", Map.of()).status()).isEqualTo(200);
+
+        assertThat(awaitEnd(id, Duration.ofSeconds(20)).get("state").asString()).isEqualTo("SUCCEEDED");
+        List<String> values = http.get("/v1/jobs/" + id + "/results/stream").body().lines().map(Http.JSON::readTree)
+                .filter(line -> line.has("index")).map(line -> line.get("value").asString()).toList();
+        assertThat(values).containsExactly("hello a", "hello b", "hello c");
+    }
+
     @Test
     void catalogShowsProcessFunctionsWithTheirProcesses() {
         JsonNode hello = http.get("/v1/functions/hello").json();
