@@ -43,6 +43,11 @@ class ProcessFunctionsIT extends ServerTest {
             + "print('{\"ready\": true}', flush=True)\n"
             + "for line in sys.stdin:\n"
             + "    print('not json', flush=True)\n");
+    /** A worker that answers each item with the item written twice (its answers are twice as long as its items). */
+    private static final Path DOUBLER = script("doubler", "import json, sys\n"
+            + "print('{\"ready\": true}', flush=True)\n"
+            + "for line in sys.stdin:\n"
+            + "    print(json.dumps({'values': [x + x for x in json.loads(line)['items']]}), flush=True)\n");
     /** A worker that answers every chunk, then writes one answer more that nobody asked for. */
     private static final Path CHATTY = script("chatty", "import json, sys\n"
             + "print('{\"ready\": true}', flush=True)\n"
@@ -79,6 +84,10 @@ class ProcessFunctionsIT extends ServerTest {
         registry.add("jobpool.process-functions.garbage.command", () -> "python3," + GARBAGE);
         registry.add("jobpool.process-functions.chatty.command", () -> "python3," + CHATTY);
         registry.add("jobpool.process-functions.chatty.processes", () -> "1");
+        registry.add("jobpool.process-functions.doubler.command", () -> "python3," + DOUBLER);
+        registry.add("jobpool.process-functions.doubler.processes", () -> "1");
+        registry.add("jobpool.process-functions.doubler.max-message-size", () -> "1KB");
+        python(registry, "idler", "faulty.py", Map.of("processes", "1", "idle-timeout", "1s"));
     }
 
     private static void python(DynamicPropertyRegistry registry, String name, String file, Map<String, String> settings) {
@@ -186,6 +195,33 @@ class ProcessFunctionsIT extends ServerTest {
         assertThat(result.get("state").asString()).isEqualTo("FAILED");
         assertThat(result.get("error").get("type").asString()).isEqualTo("ProtocolError");
         assertThat(result.get("error").get("message").asString()).contains("not JSON", "\"not json\"");
+    }
+
+    /** Lines are bounded both ways by max-message-size: a chunk too big fails its items, an answer too long its process. */
+    @Test
+    void linesOverMaxMessageSizeAreProtocolErrors() {
+        JsonNode tooBig = http.post("/v1/map", Map.of("function", "doubler", "inputs", List.of("x".repeat(1100)))).json();
+        assertThat(tooBig.get("error").get("type").asString()).isEqualTo("ProtocolError");
+        assertThat(tooBig.get("error").get("message").asString()).contains("over max-message-size (1024)");
+        assertThat(http.post("/v1/map", Map.of("function", "doubler", "inputs", List.of("ab"))).json()
+                .get("results").get(0).asString()).isEqualTo("abab");
+
+        JsonNode tooLong = http.post("/v1/map", Map.of("function", "doubler", "inputs", List.of("y".repeat(600)))).json();
+        assertThat(tooLong.get("error").get("type").asString()).isEqualTo("ProtocolError");
+        assertThat(tooLong.get("error").get("message").asString()).contains("a line longer than 1024 bytes (max-message-size)");
+    }
+
+    /** A process without work for idle-timeout is ended; the next job starts a fresh one. */
+    @Test
+    void anIdleProcessIsEndedAndTheNextJobStartsAnother() {
+        // the process started with the service; a second after it, it has been idle long enough
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(metric("jobpool.process.recycles", "function:idler", "reason:idle")).isGreaterThanOrEqualTo(1.0));
+        assertThat(metric("jobpool.process.alive", "function:idler")).isZero();
+
+        assertThat(http.post("/v1/map", Map.of("function", "idler", "inputs", List.of("back"))).json()
+                .get("results").get(0).asString()).isEqualTo("back");
+        assertThat(metric("jobpool.process.starts", "function:idler")).isGreaterThanOrEqualTo(2.0);
     }
 
     // ---- faults are contained and named
