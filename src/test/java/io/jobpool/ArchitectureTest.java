@@ -29,7 +29,9 @@ class ArchitectureTest {
                 .layer("job").definedBy("io.jobpool.job..")
                 .layer("execution").definedBy("io.jobpool.execution..")
                 .layer("function").definedBy("io.jobpool.function..")
+                .layer("cluster").definedBy("io.jobpool.cluster..")
                 .whereLayer("config").mayNotBeAccessedByAnyLayer()
+                .whereLayer("cluster").mayOnlyBeAccessedByLayers("config")
                 .whereLayer("api").mayOnlyBeAccessedByLayers("config")
                 .whereLayer("security").mayOnlyBeAccessedByLayers("api", "config")
                 .whereLayer("job").mayOnlyBeAccessedByLayers("api", "config")
@@ -45,6 +47,15 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("org.springframework.web..", "org.springframework.http..",
                         "jakarta.servlet..", "org.apache.catalina..", "org.apache.tomcat..")
                 .because("refusals are typed (io.jobpool.job.Refusal); io.jobpool.api.ProblemType says how each is answered")
+                .check(CLASSES);
+    }
+
+    /** DESIGN.md §2: cluster implements the core's ports; the core never imports Hazelcast. */
+    @Test
+    void onlyTheClusterAdaptersKnowHazelcast() {
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses()
+                .that().resideOutsideOfPackages("io.jobpool.cluster..", "io.jobpool.config..")
+                .should().dependOnClassesThat().resideInAPackage("com.hazelcast..")
                 .check(CLASSES);
     }
 

@@ -1,0 +1,71 @@
+package io.jobpool.config;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.jobpool.cluster.ClusterMembers;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Cluster mode: an embedded Hazelcast member, only with {@code jobpool.cluster.enabled=true}. Members
+ * join by a fixed list ({@code jobpool.cluster.members}, TCP/IP) or Kubernetes DNS; multicast and
+ * auto-detection are off, so a member joins only what it is told to. Hazelcast's own shutdown hook is
+ * off: the member leaves gracefully (its data handed over) when Spring closes it.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnBooleanProperty("jobpool.cluster.enabled")
+class ClusterConfiguration {
+
+    @Bean(destroyMethod = "shutdown")
+    HazelcastInstance hazelcast(ClusterProperties cluster) {
+        return Hazelcast.newHazelcastInstance(hazelcastConfig(cluster));
+    }
+
+    static Config hazelcastConfig(ClusterProperties cluster) {
+        Config config = new Config();
+        config.setClusterName(cluster.name());
+        config.setInstanceName("jobpool-" + cluster.port());
+        config.setProperty("hazelcast.logging.type", "slf4j");
+        config.setProperty("hazelcast.phone.home.enabled", "false");
+        config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        config.setProperty("hazelcast.heartbeat.interval.seconds", Long.toString(Math.max(1, cluster.heartbeat().toSeconds())));
+        config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(Math.max(2, cluster.maxNoHeartbeat().toSeconds())));
+        config.setProperty("hazelcast.graceful.shutdown.max.wait", Long.toString(Math.max(1, cluster.leaveTimeout().toSeconds())));
+        NetworkConfig network = config.getNetworkConfig();
+        network.setPort(cluster.port()).setPortAutoIncrement(false);
+        if (cluster.address() != null && !cluster.address().isBlank()) {
+            network.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(cluster.address()));
+            config.setProperty("hazelcast.socket.bind.any", "false");
+        }
+        JoinConfig join = network.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        if (cluster.kubernetesDns() != null && !cluster.kubernetesDns().isBlank()) {
+            join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", cluster.kubernetesDns())
+                    .setProperty("service-port", Integer.toString(cluster.port()));
+        } else {
+            join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members());
+        }
+        return config;
+    }
+
+    @Bean
+    ClusterMembers clusterMembers(HazelcastInstance hazelcast, MeterRegistry meters) {
+        return new ClusterMembers(hazelcast, meters);
+    }
+
+    /** {@code /actuator/health} component {@code cluster}: UP while this member runs, with the member count. */
+    @Bean
+    HealthIndicator clusterHealthIndicator(HazelcastInstance hazelcast, ClusterMembers members) {
+        return () -> hazelcast.getLifecycleService().isRunning()
+                ? Health.up().withDetail("members", members.members().size()).build()
+                : Health.down().withDetail("reason", "the Hazelcast member is not running").build();
+    }
+}
