@@ -59,6 +59,50 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- .Values.security.existingSecretKey | default "api-keys" }}
 {{- end }}
 
+{{/* The headless Service naming every pod; cluster mode discovers its members through it. */}}
+{{- define "jobpool.headlessServiceName" -}}
+{{- printf "%s-headless" (include "jobpool.fullname" .) }}
+{{- end }}
+
+{{/* Its fully qualified DNS name: jobpool.cluster.kubernetes-dns. */}}
+{{- define "jobpool.clusterDns" -}}
+{{- printf "%s.%s.svc.%s" (include "jobpool.headlessServiceName" .) .Release.Namespace (.Values.cluster.clusterDomain | default "cluster.local") }}
+{{- end }}
+
+{{/* The Hazelcast cluster's name: cluster.name, or the release's full name. */}}
+{{- define "jobpool.clusterName" -}}
+{{- .Values.cluster.name | default (include "jobpool.fullname" .) }}
+{{- end }}
+
+{{/*
+Whole seconds, rounded up, of a duration as the service reads it (a number with ms, s, m, h or d; a bare
+number is milliseconds, as in Spring). Call with (list "cluster.leaveTimeout" value); fails on anything else.
+*/}}
+{{- define "jobpool.durationSeconds" -}}
+{{- $name := index . 0 }}
+{{- $text := index . 1 | toString }}
+{{- if not (regexMatch "^[0-9]+(ms|s|m|h|d)?$" $text) }}
+{{- fail (printf "jobpool: %s: %q is not a duration: a whole number with ms, s, m, h or d, e.g. 20s" $name $text) }}
+{{- end }}
+{{- $n := regexFind "^[0-9]+" $text | int64 }}
+{{- $unit := trimPrefix (regexFind "^[0-9]+" $text) $text }}
+{{- if eq $unit "s" }}{{ $n }}
+{{- else if eq $unit "m" }}{{ mul $n 60 }}
+{{- else if eq $unit "h" }}{{ mul $n 3600 }}
+{{- else if eq $unit "d" }}{{ mul $n 86400 }}
+{{- else }}{{ div (add $n 999) 1000 }}
+{{- end }}
+{{- end }}
+
+{{/* The pod's grace: the service's drain, plus the member's leave in cluster mode. */}}
+{{- define "jobpool.terminationGracePeriodSeconds" -}}
+{{- if .Values.cluster.enabled }}
+{{- add (int64 .Values.terminationGracePeriodSeconds) (include "jobpool.durationSeconds" (list "cluster.leaveTimeout" .Values.cluster.leaveTimeout) | int64) }}
+{{- else }}
+{{- .Values.terminationGracePeriodSeconds }}
+{{- end }}
+{{- end }}
+
 {{/*
 Refuses to render an open service: the pod listens on 0.0.0.0, where the service itself refuses to start
 without keys unless allow-anonymous is set. Fail here, with the fix, rather than in a crash loop.
@@ -101,12 +145,28 @@ without keys unless allow-anonymous is set. Fail here, with the fix, rather than
 {{- fail (printf "jobpool: functions.files: %q is not a ConfigMap key (a file name of letters, digits, '-', '_', '.')" $file) }}
 {{- end }}
 {{- end }}
+{{- if hasKey .Values.jobpool "cluster" }}
+{{- fail "jobpool: set cluster.* (cluster.enabled, cluster.port, ...) instead of jobpool.cluster.*" }}
+{{- end }}
+{{- if .Values.cluster.enabled }}
+{{- $c := .Values.cluster }}
+{{- $port := int $c.port }}
+{{- if or (lt $port 1) (gt $port 65535) (eq $port (int .Values.containerPort)) }}
+{{- fail (printf "jobpool: cluster.port %v must be a TCP port (1-65535) other than containerPort" $c.port) }}
+{{- end }}
+{{- $heartbeat := include "jobpool.durationSeconds" (list "cluster.heartbeat" $c.heartbeat) | int64 }}
+{{- $silence := include "jobpool.durationSeconds" (list "cluster.maxNoHeartbeat" $c.maxNoHeartbeat) | int64 }}
+{{- $_ := include "jobpool.durationSeconds" (list "cluster.leaveTimeout" $c.leaveTimeout) }}
+{{- if le $silence $heartbeat }}
+{{- fail (printf "jobpool: cluster.maxNoHeartbeat (%v) must be longer than cluster.heartbeat (%v)" $c.maxNoHeartbeat $c.heartbeat) }}
+{{- end }}
+{{- end }}
 {{- if and .Values.serviceMonitor.enabled (not $sec.metricsOpen) (not .Values.serviceMonitor.bearerTokenSecret) }}
 {{- fail "jobpool: serviceMonitor.enabled needs security.metricsOpen=true or serviceMonitor.bearerTokenSecret (name, key of a Secret holding an API key): /actuator/prometheus requires a key otherwise." }}
 {{- end }}
 {{- end }}
 
-{{/* application.yaml for the ConfigMap: server port, the jobpool.* values, non-secret security flags. */}}
+{{/* application.yaml for the ConfigMap: server port, the jobpool.* values, non-secret security flags, cluster mode. */}}
 {{- define "jobpool.applicationYaml" -}}
 {{- $jobpool := deepCopy .Values.jobpool }}
 {{- $_ := set $jobpool "security" (dict "allow-anonymous" .Values.security.allowAnonymous "metrics-open" .Values.security.metricsOpen) }}
@@ -123,6 +183,10 @@ without keys unless allow-anonymous is set. Fail here, with the fix, rather than
 {{- $_ := set $functions $name $entry }}
 {{- end }}
 {{- $_ := set $jobpool "process-functions" $functions }}
+{{- end }}
+{{- if .Values.cluster.enabled }}
+{{- $c := .Values.cluster }}
+{{- $_ := set $jobpool "cluster" (dict "enabled" true "name" (include "jobpool.clusterName" .) "port" (int $c.port) "kubernetes-dns" (include "jobpool.clusterDns" .) "heartbeat" (toString $c.heartbeat) "max-no-heartbeat" (toString $c.maxNoHeartbeat) "leave-timeout" (toString $c.leaveTimeout)) }}
 {{- end }}
 {{- $doc := dict "server" (dict "port" (int .Values.containerPort) "address" "0.0.0.0") "jobpool" $jobpool }}
 {{- toYaml $doc }}

@@ -226,12 +226,14 @@ class HelmChartTest {
                 assertThat(known.stream().anyMatch(k -> key.equals(k) || key.startsWith(k + "."))).as(key).isTrue());
         Set<String> missing = new TreeSet<>(known);
         missing.removeAll(rendered);
-        // cluster mode is not in the chart yet: its values (headless Service, NetworkPolicy, port) come with it
-        assertThat(missing).as("settings values.yaml leaves out").containsExactlyInAnyOrder(
-                "jobpool.security.api-keys", "jobpool.security.api-keys-file", "jobpool.plugins.dir",
-                "jobpool.process-functions", "jobpool.cluster.enabled", "jobpool.cluster.heartbeat", "jobpool.cluster.address",
-                "jobpool.cluster.kubernetes-dns", "jobpool.cluster.leave-timeout", "jobpool.cluster.max-no-heartbeat",
-                "jobpool.cluster.members", "jobpool.cluster.name", "jobpool.cluster.port");
+        // cluster.* values are rendered only with cluster.enabled (off, the ConfigMap stays as it was):
+        // see configMapCarriesTheClusterSettingsWhenOn
+        Set<String> cluster = known.stream().filter(k -> k.startsWith("jobpool.cluster.")).collect(TreeSet::new, Set::add, Set::addAll);
+        assertThat(cluster).hasSize(9);
+        Set<String> leftOut = new TreeSet<>(cluster);
+        leftOut.addAll(List.of("jobpool.security.api-keys", "jobpool.security.api-keys-file", "jobpool.plugins.dir",
+                "jobpool.process-functions"));
+        assertThat(missing).as("settings values.yaml leaves out").containsExactlyInAnyOrderElementsOf(leftOut);
 
         Binder binder = binder(app);
         assertThat(bind(binder, "jobpool", io.jobpool.config.PoolProperties.class).workers()).isZero();
@@ -432,6 +434,207 @@ class HelmChartTest {
         assertLintsClean(withProcessFunctions());
     }
 
+    // ---- cluster mode -------------------------------------------------------------------------
+
+    @Test
+    void clusterOffRendersNothingNew() throws IOException {
+        for (Map<String, Object> values : List.of(WITH_KEYS, NON_DEFAULT)) {
+            String byDefault = renderText(values);
+            String off = renderText(merge(values, Map.of("cluster", Map.of("enabled", false, "port", 5801))));
+            assertThat(off).as("cluster.enabled=false renders as if the block were not there").isEqualTo(byDefault);
+
+            Manifests m = render(values);
+            assertThat(m.docs.stream().map(d -> d.at("kind") + "/" + d.at("metadata", "name")).toList())
+                    .as("the objects of a single-node release").containsExactlyInAnyOrderElementsOf(
+                            values == WITH_KEYS
+                                    ? List.of("ServiceAccount/jobpool-test", "Secret/jobpool-test-api-keys", "ConfigMap/jobpool-test-config",
+                                    "Service/jobpool-test", "Service/jobpool-test-headless", "Deployment/jobpool-test",
+                                    "PodDisruptionBudget/jobpool-test")
+                                    : List.of("ServiceAccount/jobpool-test", "ConfigMap/jobpool-test-config", "Service/jobpool-test",
+                                    "Service/jobpool-test-headless", "Deployment/jobpool-test", "PodDisruptionBudget/jobpool-test",
+                                    "HorizontalPodAutoscaler/jobpool-test", "ServiceMonitor/jobpool-test"));
+            assertThat(m.all("NetworkPolicy")).isEmpty();
+            assertThat(byDefault).doesNotContain("5701").doesNotContainIgnoringCase("hazelcast");
+            Node deployment = m.one("Deployment", "jobpool-test");
+            assertThat(deployment.list("spec", "template", "spec", "containers", 0, "ports")).extracting(p -> p.at("name")).containsExactly("http");
+            assertThat(m.one("Service", "jobpool-test-headless").list("spec", "ports")).extracting(p -> p.at("name")).containsExactly("http");
+            assertThat(m.one("Service", "jobpool-test").list("spec", "ports")).extracting(p -> p.at("name")).containsExactly("http");
+            assertThat(deployment.node("spec").map()).doesNotContainKey("strategy");
+            assertThat(deployment.at("spec", "template", "spec", "terminationGracePeriodSeconds")).isEqualTo(65);
+            assertThat(applicationYaml(m).get("jobpool")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP).doesNotContainKey("cluster");
+            assertThat(bind(binder(applicationYaml(m)), "jobpool.cluster", io.jobpool.config.ClusterProperties.class).enabled()).isFalse();
+        }
+    }
+
+    @Test
+    void clusterOnPublishesEveryMemberOnTheHeadlessService() throws IOException {
+        Manifests m = render(clusterValues(Map.of()));
+        Node headless = m.one("Service", "jobpool-test-headless");
+
+        assertThat(headless.at("spec", "clusterIP")).isEqualTo("None");
+        assertThat(headless.at("spec", "publishNotReadyAddresses")).as("else pods starting together form separate clusters").isEqualTo(true);
+        assertThat(headless.at("spec", "selector")).isEqualTo(m.one("Deployment", "jobpool-test").at("spec", "selector", "matchLabels"));
+        Node port = named(headless.list("spec", "ports"), "hazelcast");
+        assertThat(port.at("port")).isEqualTo(5701);
+        assertThat(port.at("targetPort")).isEqualTo("hazelcast");
+        assertThat(port.at("protocol")).isEqualTo("TCP");
+        assertThat(named(headless.list("spec", "ports"), "http").at("targetPort")).isEqualTo("http");
+        assertThat(m.one("Service", "jobpool-test").list("spec", "ports")).as("clients never reach the member port")
+                .extracting(p -> p.at("name")).containsExactly("http");
+
+        Manifests noHeadless = render(clusterValues(Map.of("headlessService", Map.of("enabled", false))));
+        assertThat(noHeadless.one("Service", "jobpool-test-headless").at("spec", "publishNotReadyAddresses"))
+                .as("discovery needs it, whatever headlessService.enabled says").isEqualTo(true);
+    }
+
+    @Test
+    void clusterOnOpensTheMemberPortOnTheContainer() throws IOException {
+        Node deployment = render(clusterValues(Map.of())).one("Deployment", "jobpool-test");
+        Node container = deployment.node("spec", "template", "spec", "containers", 0);
+
+        assertThat(named(container.list("ports"), "hazelcast").at("containerPort")).isEqualTo(5701);
+        assertThat(named(container.list("ports"), "http").at("containerPort")).isEqualTo(8080);
+        assertThat(deployment.at("spec", "replicas")).isEqualTo(3);
+        assertThat(deployment.at("spec", "strategy", "type")).isEqualTo("RollingUpdate");
+        assertThat(deployment.at("spec", "strategy", "rollingUpdate", "maxUnavailable")).as("one member at a time").isEqualTo(0);
+        assertThat(deployment.at("spec", "strategy", "rollingUpdate", "maxSurge")).isEqualTo(1);
+        assertThat(env(container)).as("the jar's manifest carries the JVM flags Hazelcast wants").doesNotContainKey("JAVA_TOOL_OPTIONS");
+        assertProbesAndPorts(render(clusterValues(Map.of())), 8080);
+    }
+
+    @Test
+    void clusterOnLeavesGracefullyWithinTheGracePeriod() throws IOException {
+        Object grace = render(clusterValues(Map.of())).one("Deployment", "jobpool-test").at("spec", "template", "spec", "terminationGracePeriodSeconds");
+        assertThat(grace).as("the drain's 65 s, then a leave of up to 20 s").isEqualTo(85);
+
+        Map<String, Integer> leaves = Map.of("1m", 60, "500ms", 1, "1500", 2, "45s", 45, "1h", 3600);
+        for (Map.Entry<String, Integer> leave : leaves.entrySet()) {
+            Object value = leave.getKey().equals("1500") ? (Object) 1500 : leave.getKey();
+            Manifests m = render(clusterValues(Map.of("terminationGracePeriodSeconds", 100, "cluster", Map.of("leaveTimeout", value))));
+            assertThat(m.one("Deployment", "jobpool-test").at("spec", "template", "spec", "terminationGracePeriodSeconds"))
+                    .as("leaveTimeout %s", value).isEqualTo(100 + leave.getValue());
+            Duration bound = bind(binder(applicationYaml(m)), "jobpool.cluster", io.jobpool.config.ClusterProperties.class).leaveTimeout();
+            assertThat(bound.toSeconds() + (bound.toMillisPart() > 0 ? 1 : 0)).as("the service reads %s as the chart does", value).isEqualTo((long) leave.getValue());
+        }
+    }
+
+    @Test
+    void clusterOnAdmitsTheMemberPortOnlyFromMembers() throws IOException {
+        Manifests m = render(clusterValues(Map.of()));
+        Node policy = m.one("NetworkPolicy", "jobpool-test");
+        Map<String, Object> selector = m.one("Deployment", "jobpool-test").node("spec", "selector", "matchLabels").map();
+
+        assertThat(policy.at("apiVersion")).isEqualTo("networking.k8s.io/v1");
+        assertThat(policy.at("spec", "podSelector", "matchLabels")).isEqualTo(selector);
+        assertThat(policy.at("spec", "policyTypes")).isEqualTo(List.of("Ingress"));
+        List<Node> rules = policy.list("spec", "ingress");
+        assertThat(rules).hasSize(2);
+        Node http = ruleFor(rules, 8080);
+        Node members = ruleFor(rules, 5701);
+        assertThat(http.map()).as("the HTTP port stays open to every source, as without the policy").doesNotContainKey("from");
+        assertThat(members.list("from")).hasSize(1);
+        assertThat(members.at("from", 0)).as("only a podSelector: same namespace, this release's pods")
+                .isEqualTo(Map.of("podSelector", Map.of("matchLabels", selector)));
+        assertThat(m.one("Deployment", "jobpool-test").node("spec", "template", "metadata", "labels").map()).containsAllEntriesOf(selector);
+
+        List<Map<String, Object>> peers = List.of(Map.of("namespaceSelector", Map.of("matchLabels", Map.of("team", "batch"))));
+        Manifests restricted = render(clusterValues(Map.of("cluster", Map.of("networkPolicy", Map.of("httpFrom", peers)))));
+        assertThat(ruleFor(restricted.one("NetworkPolicy", "jobpool-test").list("spec", "ingress"), 8080).at("from")).isEqualTo(peers);
+
+        assertThat(render(clusterValues(Map.of("cluster", Map.of("networkPolicy", Map.of("enabled", false))))).all("NetworkPolicy")).isEmpty();
+    }
+
+    @Test
+    void configMapCarriesTheClusterSettingsWhenOn() throws IOException {
+        Manifests m = render(clusterValues(Map.of()));
+        Map<String, Object> app = applicationYaml(m);
+        Binder binder = binder(app);
+        io.jobpool.config.ClusterProperties cluster = bind(binder, "jobpool.cluster", io.jobpool.config.ClusterProperties.class);
+
+        assertThat(cluster.enabled()).isTrue();
+        assertThat(cluster.port()).isEqualTo(5701);
+        assertThat(cluster.name()).as("the release's full name").isEqualTo("jobpool-test");
+        assertThat(cluster.kubernetesDns()).isEqualTo(m.one("Service", "jobpool-test-headless").at("metadata", "name") + ".jobs.svc.cluster.local");
+        assertThat(cluster.heartbeat()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(cluster.maxNoHeartbeat()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(cluster.leaveTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(cluster.members()).as("DNS discovery: no member list").isEmpty();
+        assertThat(cluster.address()).as("each member binds to its pod's address").isNull();
+        for (Class<?> properties : propertiesClasses()) {
+            bind(binder, properties.getAnnotation(ConfigurationProperties.class).value(), properties);
+        }
+
+        Set<String> missing = new TreeSet<>(knownProperties());
+        @SuppressWarnings("unchecked")
+        Set<String> rendered = leaves("jobpool", (Map<String, Object>) app.get("jobpool"));
+        missing.removeAll(rendered);
+        assertThat(missing).as("settings values.yaml leaves out in cluster mode").containsExactlyInAnyOrder(
+                "jobpool.security.api-keys", "jobpool.security.api-keys-file", "jobpool.plugins.dir", "jobpool.process-functions",
+                "jobpool.cluster.address", "jobpool.cluster.members");
+    }
+
+    @Test
+    void clusterSettingsFollowNonDefaultValues() throws IOException {
+        Map<String, Object> values = merge(NON_DEFAULT, Map.of("cluster", Map.of("enabled", true, "name", "batch", "port", 5801,
+                "heartbeat", "2s", "maxNoHeartbeat", "30s", "leaveTimeout", "1m", "clusterDomain", "corp.example")));
+        Manifests m = render(values);
+        io.jobpool.config.ClusterProperties cluster = bind(binder(applicationYaml(m)), "jobpool.cluster", io.jobpool.config.ClusterProperties.class);
+
+        assertThat(cluster.name()).isEqualTo("batch");
+        assertThat(cluster.port()).isEqualTo(5801);
+        assertThat(cluster.kubernetesDns()).isEqualTo("jobpool-test-headless.jobs.svc.corp.example");
+        assertThat(cluster.heartbeat()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(cluster.maxNoHeartbeat()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(cluster.leaveTimeout()).isEqualTo(Duration.ofMinutes(1));
+        Node deployment = m.one("Deployment", "jobpool-test");
+        assertThat(named(deployment.list("spec", "template", "spec", "containers", 0, "ports"), "hazelcast").at("containerPort")).isEqualTo(5801);
+        assertThat(named(m.one("Service", "jobpool-test-headless").list("spec", "ports"), "hazelcast").at("port")).isEqualTo(5801);
+        Node policy = m.one("NetworkPolicy", "jobpool-test");
+        assertThat(ruleFor(policy.list("spec", "ingress"), 5801).list("from")).hasSize(1);
+        assertThat(ruleFor(policy.list("spec", "ingress"), 9090).map()).doesNotContainKey("from");
+        assertThat(deployment.at("spec", "template", "spec", "terminationGracePeriodSeconds")).isEqualTo(65 + 60);
+        assertThat(deployment.node("spec").map()).as("the autoscaler owns the replicas").doesNotContainKey("replicas");
+        assertThat(m.one("HorizontalPodAutoscaler", "jobpool-test").at("spec", "scaleTargetRef", "name")).isEqualTo("jobpool-test");
+        assertThat(m.one("PodDisruptionBudget", "jobpool-test").at("spec", "maxUnavailable")).as("drains take one member at a time").isEqualTo(1);
+    }
+
+    @Test
+    void clusterRefusesSettingsTheServiceWouldRejectOrMisread() {
+        assertThatThrownBy(() -> render(merge(WITH_KEYS, Map.of("jobpool", Map.of("cluster", Map.of("enabled", true))))))
+                .hasMessageContaining("set cluster.* (cluster.enabled, cluster.port, ...) instead of jobpool.cluster.*");
+        assertThatThrownBy(() -> render(clusterValues(Map.of("cluster", Map.of("leaveTimeout", "PT20S")))))
+                .hasMessageContaining("cluster.leaveTimeout: \"PT20S\" is not a duration");
+        assertThatThrownBy(() -> render(clusterValues(Map.of("cluster", Map.of("heartbeat", "5s", "maxNoHeartbeat", "5s")))))
+                .hasMessageContaining("cluster.maxNoHeartbeat (5s) must be longer than cluster.heartbeat (5s)");
+        assertThatThrownBy(() -> render(clusterValues(Map.of("cluster", Map.of("port", 8080)))))
+                .hasMessageContaining("cluster.port 8080 must be a TCP port (1-65535) other than containerPort");
+    }
+
+    @Test
+    void lintsCleanWithClusterOn() throws IOException {
+        assertLintsClean(clusterValues(Map.of()));
+    }
+
+    @Test
+    void lintsCleanWithClusterOnAndEverythingElseSwitchedOn() throws IOException {
+        assertLintsClean(merge(NON_DEFAULT, Map.of("cluster", Map.of("enabled", true, "networkPolicy",
+                Map.of("httpFrom", List.of(Map.of("podSelector", Map.of("matchLabels", Map.of("role", "client")))))))));
+    }
+
+    /** WITH_KEYS, three replicas and cluster mode on, with the given values merged over them. */
+    private static Map<String, Object> clusterValues(Map<String, Object> more) {
+        Map<String, Object> values = merge(WITH_KEYS, Map.of("replicaCount", 3, "cluster", Map.of("enabled", true)));
+        return merge(values, more);
+    }
+
+    /** The one ingress rule of a NetworkPolicy for the given port. */
+    private static Node ruleFor(List<Node> rules, int port) {
+        List<Node> found = rules.stream().filter(r -> r.list("ports").stream().anyMatch(p -> Integer.valueOf(port).equals(p.at("port")))).toList();
+        assertThat(found).as("ingress rules for port %d", port).hasSize(1);
+        assertThat(found.get(0).list("ports")).as("ports of the rule for %d", port).hasSize(1);
+        return found.get(0);
+    }
+
     // ---- optional objects ---------------------------------------------------------------------
 
     @Test
@@ -541,9 +744,7 @@ class HelmChartTest {
     // ---- rendering and YAML navigation --------------------------------------------------------
 
     private Manifests render(Map<String, Object> values) throws IOException {
-        Path file = Files.createTempFile(temp, "values", ".yaml");
-        Files.writeString(file, dump(values));
-        String out = new Helm(CHART).template().withName("jobpool-test").withNamespace("jobs").withValuesFile(file).call();
+        String out = renderText(values);
         List<Node> docs = new ArrayList<>();
         for (Object doc : new Yaml().loadAll(out)) {
             if (doc != null) {
@@ -552,6 +753,13 @@ class HelmChartTest {
         }
         assertThat(docs).isNotEmpty();
         return new Manifests(docs);
+    }
+
+    /** helm template's output, as is. */
+    private String renderText(Map<String, Object> values) throws IOException {
+        Path file = Files.createTempFile(temp, "values", ".yaml");
+        Files.writeString(file, dump(values));
+        return new Helm(CHART).template().withName("jobpool-test").withNamespace("jobs").withValuesFile(file).call();
     }
 
     record Manifests(List<Node> docs) {
