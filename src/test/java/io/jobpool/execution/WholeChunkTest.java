@@ -129,6 +129,26 @@ class WholeChunkTest {
         assertThat(run.completed()).isZero();
     }
 
+    /**
+     * Review: a call that throws a RuntimeException (a process function's start that throws, an I/O
+     * executor that rejects a task at shutdown, a bug) leaves the chunk's items without outcomes:
+     * WholeChunk lets it out, Worker logs it, and the task never ends (forever, without a timeout).
+     * A Java function's RuntimeException is an item failure (TaskRun.runItem); a chunk's should be too.
+     */
+    @Test
+    void aCallThatThrowsFailsItsItemsInsteadOfHangingTheTask() throws Exception {
+        Chunked function = new Chunked((inputs, answers) -> {
+            answers.value(inputs.get(0));
+            throw new IllegalStateException("broken");
+        });
+        Recorder recorder = new Recorder();
+
+        engine.start(task(function, 3, RunOptions.DEFAULTS.withChunkSize(3).withOnError(OnError.CONTINUE)), recorder);
+
+        assertThat(recorder.outcome()).isInstanceOf(TaskOutcome.Completed.class);
+        assertThat(recorder.written).containsExactly("0=0", "1=IllegalStateException", "2=IllegalStateException");
+    }
+
     // ---- helpers
 
     private static MapTask task(ChunkedFunction function, int items, RunOptions options) {
