@@ -149,6 +149,35 @@ class WholeChunkTest {
         assertThat(recorder.written).containsExactly("0=0", "1=IllegalStateException", "2=IllegalStateException");
     }
 
+    /**
+     * Review: with onError fail, the item failure that ends the task ends it from inside the call, on the
+     * worker thread itself, which TaskRun.finish does not interrupt. The call then runs the rest of its
+     * chunk to the end though every answer is dropped: for a process function, the process (a slot other
+     * jobs wait for) and the worker thread stay busy for the whole chunk, while the job's other chunks
+     * are interrupted and their processes killed at once.
+     */
+    @Test
+    void aFailFastFailureEndsTheCallThatReportedIt() throws Exception {
+        CountDownLatch callEnded = new CountDownLatch(1);
+        Chunked function = new Chunked((inputs, answers) -> {
+            try {
+                answers.error("ValueError", "bad item");
+                for (int i = 1; i < inputs.size(); i++) {
+                    Thread.sleep(1000); // the rest of the chunk takes a while
+                    answers.value(inputs.get(i));
+                }
+            } finally {
+                callEnded.countDown();
+            }
+        });
+        Recorder recorder = new Recorder();
+
+        engine.start(task(function, 5, RunOptions.DEFAULTS.withChunkSize(5)), recorder);
+
+        assertThat(recorder.outcome()).isEqualTo(new TaskOutcome.ItemFailed(0, "ValueError", "bad item"));
+        assertThat(callEnded.await(1, TimeUnit.SECONDS)).as("the call ended within a second of the task").isTrue();
+    }
+
     // ---- helpers
 
     private static MapTask task(ChunkedFunction function, int items, RunOptions options) {

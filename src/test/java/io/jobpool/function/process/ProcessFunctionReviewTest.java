@@ -140,6 +140,30 @@ class ProcessFunctionReviewTest {
         assertThat(starts).as("starts within a second of warmAll(), with a back-off of 0.25 s doubling").isLessThan(10);
     }
 
+    /**
+     * The memory limit is checked only on slot.process, which is set after the ready line: an
+     * initializer (where models are loaded) can grow without bound for the whole startup-timeout.
+     * Here it holds 200 MB for 3 s with a limit of 50 MB, checked 4 times a second, and is not ended.
+     */
+    @Test
+    void theMemoryLimitHoldsWhileTheInitializerRuns() throws Exception {
+        Path pid = dir.resolve("pid");
+        String init = "import os, sys, time\n"
+                + "open('" + pid + "', 'w').write(str(os.getpid()))\n"
+                + "hog = b'x' * (200 << 20)\n"
+                + "time.sleep(3)\n"
+                + "print('{\"ready\":true}', flush=True)\n"
+                + "sys.stdin.read()\n";
+        functions = new ProcessFunctions(List.of(new ProcessFunctionSpec("hog", List.of("python3", "-c", init), 1, Kind.IO,
+                "hog", Map.of("type", "object"), 0, Duration.ofSeconds(20), Duration.ofMinutes(30), Map.of(), null,
+                50L << 20, 1 << 20)), MAPPER, registry);
+        functions.warmAll();
+        long worker = pidOf(pid);
+
+        assertThat(waitGone(worker, Duration.ofSeconds(2)))
+                .as("the process %d over its memory-limit in its initializer is still running", worker).isTrue();
+    }
+
     // ---- helpers
 
     private ProcessFunctionSpec spec(String name, String script, Map<String, String> environment, Duration startup) {
