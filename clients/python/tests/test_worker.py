@@ -365,6 +365,22 @@ class PythonSdkTest(WorkerTestCase):
         self.assertTrue(all(len(raw) <= (1 << 20) + 64 for raw in w.raw), [len(r) for r in w.raw])
         self.assertEqual(w.close(), 0)
 
+    def test_one_unencodable_result_does_not_make_one_huge_line(self):
+        # Review: when a piece of results fails to encode (one NaN), _send_values_one_by_one writes all the
+        # other results of the piece as ONE values line, with no MAX_VALUES_LINE bound: here 4095 results
+        # of 5000 characters, a 20 MB line, over the service's default max-message-size (16MB), so the
+        # service ends the process and fails every item left as ProtocolError.
+        w = self.script("""
+            def f(x):
+                return float("nan") if x == 0 else "x" * 5000
+            serve(f)
+            """).ready()
+        out = w.map(list(range(4096)))
+        self.assertEqual(out[0][:2], ("error", "ValueError"))
+        self.assertEqual(len(out), 4096)
+        self.assertTrue(all(len(raw) <= (1 << 20) + 64 for raw in w.raw), max(len(r) for r in w.raw))
+        self.assertEqual(w.close(), 0)
+
     def test_slot_reports_cuda_visible_devices_and_pid(self):
         w = self.example("slot.py", env={"CUDA_VISIBLE_DEVICES": "1"}).ready()
         self.assertEqual(w.map(["a", 2]), values({"slot": "1", "pid": w.process.pid},

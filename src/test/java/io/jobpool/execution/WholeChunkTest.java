@@ -129,6 +129,55 @@ class WholeChunkTest {
         assertThat(run.completed()).isZero();
     }
 
+    /**
+     * Review: a call that throws a RuntimeException (a process function's start that throws, an I/O
+     * executor that rejects a task at shutdown, a bug) leaves the chunk's items without outcomes:
+     * WholeChunk lets it out, Worker logs it, and the task never ends (forever, without a timeout).
+     * A Java function's RuntimeException is an item failure (TaskRun.runItem); a chunk's should be too.
+     */
+    @Test
+    void aCallThatThrowsFailsItsItemsInsteadOfHangingTheTask() throws Exception {
+        Chunked function = new Chunked((inputs, answers) -> {
+            answers.value(inputs.get(0));
+            throw new IllegalStateException("broken");
+        });
+        Recorder recorder = new Recorder();
+
+        engine.start(task(function, 3, RunOptions.DEFAULTS.withChunkSize(3).withOnError(OnError.CONTINUE)), recorder);
+
+        assertThat(recorder.outcome()).isInstanceOf(TaskOutcome.Completed.class);
+        assertThat(recorder.written).containsExactly("0=0", "1=IllegalStateException", "2=IllegalStateException");
+    }
+
+    /**
+     * Review: with onError fail, the item failure that ends the task ends it from inside the call, on the
+     * worker thread itself, which TaskRun.finish does not interrupt. The call then runs the rest of its
+     * chunk to the end though every answer is dropped: for a process function, the process (a slot other
+     * jobs wait for) and the worker thread stay busy for the whole chunk, while the job's other chunks
+     * are interrupted and their processes killed at once.
+     */
+    @Test
+    void aFailFastFailureEndsTheCallThatReportedIt() throws Exception {
+        CountDownLatch callEnded = new CountDownLatch(1);
+        Chunked function = new Chunked((inputs, answers) -> {
+            try {
+                answers.error("ValueError", "bad item");
+                for (int i = 1; i < inputs.size(); i++) {
+                    Thread.sleep(1000); // the rest of the chunk takes a while
+                    answers.value(inputs.get(i));
+                }
+            } finally {
+                callEnded.countDown();
+            }
+        });
+        Recorder recorder = new Recorder();
+
+        engine.start(task(function, 5, RunOptions.DEFAULTS.withChunkSize(5)), recorder);
+
+        assertThat(recorder.outcome()).isEqualTo(new TaskOutcome.ItemFailed(0, "ValueError", "bad item"));
+        assertThat(callEnded.await(1, TimeUnit.SECONDS)).as("the call ended within a second of the task").isTrue();
+    }
+
     // ---- helpers
 
     private static MapTask task(ChunkedFunction function, int items, RunOptions options) {
