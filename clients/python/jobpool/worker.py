@@ -149,20 +149,33 @@ def _send_values(out, vals):
 def _send_values_one_by_one(out, vals):
     errors = 0
     good = []
+    size = 0
+
+    def flush():
+        out.line(_values_line(("[" + ",".join(good) + "]").encode("ascii")))
+        good.clear()
+
     for value in vals:
         try:
-            good.append(_encoder.encode(value))
+            encoded = _encoder.encode(value)
         except Exception as exc:  # TypeError, ValueError (NaN, circular), RecursionError, ...
             if good:
-                out.line(_values_line(("[" + ",".join(good) + "]").encode("ascii")))
-                good = []
+                flush()
+                size = 0
             name, message = _describe(exc)
             sys.stderr.write("jobpool.worker: a result could not be encoded as JSON: %s: %s\n"
                              % (name, message))
             out.line(_error_line(name, message))
             errors += 1
+            continue
+        if good and size + len(encoded) > MAX_VALUES_LINE:
+            # lines stay bounded here too: the service refuses a line over its max-message-size
+            flush()
+            size = 0
+        good.append(encoded)
+        size += len(encoded) + 1
     if good:
-        out.line(_values_line(("[" + ",".join(good) + "]").encode("ascii")))
+        flush()
     return errors
 
 

@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class WholeChunk implements ChunkedFunction.Answers {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WholeChunk.class);
+
     private final TaskRun run;
     private final Chunk chunk;
     private final ChunkSink sink;
@@ -99,6 +101,13 @@ final class WholeChunk implements ChunkedFunction.Answers {
         } catch (InterruptedException e) {
             interrupted = true;
             return false;
+        } catch (RuntimeException e) {
+            // a bug of the function, not of the items: they fail with it instead of waiting for ever
+            log.error("Job {}: {} failed on a chunk", run.task().label(), function.name(), e);
+            while (answered < asked.length && !stopped) {
+                error(e.getClass().getSimpleName(), String.valueOf(e.getMessage()));
+            }
+            return !stopped;
         }
         while (answered < asked.length) {
             // a broken promise of the function, not of the client's input: said, not hidden
@@ -185,6 +194,9 @@ final class WholeChunk implements ChunkedFunction.Answers {
             if (run.task().options().failFast()) {
                 run.failFast(new TaskRun.Failure(index, errorTypes[offset], errorMessages[offset]), sink, succeeded, failures);
                 stopped = true;
+                // the job has ended: the call still running for it ends too, as its other chunks' calls do
+                // (finish() interrupts every worker of the task but this one); the Worker clears the flag
+                Thread.currentThread().interrupt();
                 return;
             }
         }

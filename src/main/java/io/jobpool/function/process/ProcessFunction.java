@@ -60,7 +60,6 @@ public final class ProcessFunction implements ChunkedFunction {
         volatile String startFailure;
         /** Why the last process ended under a chunk; null once one serves a chunk to its end. */
         String lastCrash;
-        volatile boolean alive;
         /** A background start of this slot is scheduled. */
         final java.util.concurrent.atomic.AtomicBoolean warmPending = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -80,6 +79,8 @@ public final class ProcessFunction implements ChunkedFunction {
     private final ProcessMetrics metrics;
     private final List<Slot> slots = new ArrayList<>();
     private final LinkedBlockingQueue<Slot> free = new LinkedBlockingQueue<>();
+    /** Every process of this function that has not exited yet, starting, ready, busy or given up: what close() ends. */
+    private final java.util.Set<WorkerProcess> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     ProcessFunction(ProcessFunctionSpec spec, JsonMapper mapper, ExecutorService io, ScheduledExecutorService timer,
@@ -94,7 +95,7 @@ public final class ProcessFunction implements ChunkedFunction {
             slots.add(slot);
             free.add(slot);
         }
-        metrics.aliveGauge(spec.name(), () -> slots.stream().filter(slot -> slot.alive).count());
+        metrics.aliveGauge(spec.name(), this::alive);
     }
 
     public ProcessFunctionSpec spec() {
@@ -126,8 +127,20 @@ public final class ProcessFunction implements ChunkedFunction {
         return spec.processes();
     }
 
+    /** Slots whose process is ready and has not exited. */
+    private int alive() {
+        int alive = 0;
+        for (Slot slot : slots) {
+            WorkerProcess process = slot.process;
+            if (process != null && process.isAlive()) {
+                alive++;
+            }
+        }
+        return alive;
+    }
+
     public Health health() {
-        int alive = (int) slots.stream().filter(slot -> slot.alive).count();
+        int alive = alive();
         String failure = slots.stream().map(slot -> slot.startFailure).filter(java.util.Objects::nonNull).findFirst().orElse(null);
         return new Health(failure != null, spec.processes(), alive, failure);
     }
@@ -179,11 +192,20 @@ public final class ProcessFunction implements ChunkedFunction {
      */
     private WorkerProcess ready(Slot slot) throws Unavailable, InterruptedException {
         if (slot.process != null && slot.process.isAlive()) {
-            return slot.process;
+            String stray = slot.process.strayOutput();
+            if (stray == null) {
+                return slot.process;
+            }
+            // it wrote while nobody asked (after its last chunk): it cannot be trusted with the next one
+            log.warn("Process function '{}': process {} {}; it was ended", spec.name(), slot.process.pid(), stray);
+            metrics.crashed(spec.name(), "protocol_error");
+            slot.process.kill();
+            ended(slot, null);
         }
         if (slot.process != null) {
             // it ended between chunks (killed from outside, say): counted as a crash
             metrics.crashed(spec.name(), "crashed");
+            slot.process.kill();
             ended(slot, null);
         }
         long wait = slot.notBeforeNanos - System.nanoTime();
@@ -204,8 +226,11 @@ public final class ProcessFunction implements ChunkedFunction {
         metrics.started(spec.name());
         long started = System.nanoTime();
         try {
-            slot.process = WorkerProcess.start(spec, slot.index, mapper, io);
-        } catch (WorkerProcess.StartFailed e) {
+            slot.process = WorkerProcess.start(spec, slot.index, mapper, io, live);
+        } catch (WorkerProcess.StartFailed | RuntimeException e) {
+            if (e instanceof RuntimeException) {
+                log.error("Process function '{}': starting a process failed unexpectedly", spec.name(), e);
+            }
             String why = "the worker process of '" + spec.name() + "' (slot " + slot.index + ") did not start: " + e.getMessage();
             log.warn("{}", why);
             slot.startFailure = why;
@@ -213,9 +238,14 @@ public final class ProcessFunction implements ChunkedFunction {
             metrics.crashed(spec.name(), "start_failed");
             throw new Unavailable("WorkerStartFailed", why);
         }
+        if (closed) {
+            // the service began to stop while the initializer ran
+            slot.process.kill();
+            ended(slot, null);
+            throw new Unavailable("WorkerStartFailed", "the service is stopping");
+        }
         metrics.initialized(spec.name(), System.nanoTime() - started);
         slot.startFailure = null;
-        slot.alive = true;
         log.info("Process function '{}': process {} ready in slot {} after {} ms", spec.name(), slot.process.pid(),
                 slot.index, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         return slot.process;
@@ -229,6 +259,7 @@ public final class ProcessFunction implements ChunkedFunction {
             case "MemoryLimitExceeded" -> "memory_limit";
             default -> "crashed";
         });
+        slot.process.kill(); // it may have closed its output and still run: it must not outlive its slot
         ended(slot, null);
         backOff(slot);
     }
@@ -244,7 +275,6 @@ public final class ProcessFunction implements ChunkedFunction {
             slot.process.giveUp();
         }
         slot.process = null;
-        slot.alive = false;
         if (recycleReason != null) {
             metrics.recycled(spec.name(), recycleReason);
         }
@@ -310,33 +340,61 @@ public final class ProcessFunction implements ChunkedFunction {
         }
     }
 
-    /** Ends processes over the memory limit; called now and then by the owner. */
-    void enforceMemoryLimit() {
-        if (spec.memoryLimitBytes() <= 0) {
-            return;
-        }
+    /**
+     * Replaces idle processes that wrote while no chunk was asked for, or ended: found here they are
+     * replaced before a chunk comes for them. Called now and then by the owner.
+     */
+    void replaceStray() {
         for (Slot slot : slots) {
             WorkerProcess process = slot.process;
-            if (process != null && process.isAlive()) {
-                long resident = process.residentBytes();
-                if (resident > spec.memoryLimitBytes()) {
-                    process.killForMemory(resident);
+            if (process != null && process.hasMessages() && free.remove(slot)) {
+                try {
+                    if (slot.process != null) {
+                        String stray = slot.process.strayOutput();
+                        if (stray != null) {
+                            log.warn("Process function '{}': process {} {}; it was ended", spec.name(), slot.process.pid(), stray);
+                            metrics.crashed(spec.name(), stray.startsWith("closed") ? "crashed" : "protocol_error");
+                            slot.process.kill();
+                            ended(slot, null);
+                        }
+                    }
+                } finally {
+                    free.add(slot);
+                    if (slot.process == null) {
+                        warmSoon(slot);
+                    }
                 }
             }
         }
     }
 
-    /** Stops starting processes and ends the idle ones; a process under a chunk ends with its interrupted worker. */
-    void close() {
-        closed = true;
-        for (Slot slot : slots) {
-            if (free.remove(slot)) {
-                if (slot.process != null) {
-                    slot.process.retire(RETIRE_GRACE);
-                    ended(slot, null);
-                }
-                free.add(slot);
+    /** Ends processes over the memory limit; called now and then by the owner. */
+    void enforceMemoryLimit() {
+        if (spec.memoryLimitBytes() <= 0) {
+            return;
+        }
+        // every live process, the starting ones too: an initializer loading a model is held to the limit
+        for (WorkerProcess process : live) {
+            long resident = process.residentBytes();
+            if (resident > spec.memoryLimitBytes()) {
+                process.killForMemory(resident);
             }
         }
+    }
+
+    /**
+     * Stops starting processes and asks every live one to end (its standard input closed, then TERM and
+     * KILL after a grace); {@link #live} says which have not exited yet.
+     */
+    void close() {
+        closed = true;
+        for (WorkerProcess process : live) {
+            process.retire(RETIRE_GRACE);
+        }
+    }
+
+    /** The processes that have not exited yet. */
+    java.util.Collection<WorkerProcess> live() {
+        return live;
     }
 }

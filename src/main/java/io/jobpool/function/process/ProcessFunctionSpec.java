@@ -34,6 +34,12 @@ public record ProcessFunctionSpec(String name, List<String> command, int process
         if (processes < 1) {
             throw new IllegalArgumentException("process function '" + name + "' needs at least one process");
         }
+        for (String variable : environment.keySet()) {
+            if (variable.isEmpty() || variable.indexOf('=') >= 0 || variable.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("process function '" + name + "': '" + variable
+                        + "' cannot be the name of an environment variable");
+            }
+        }
         command = List.copyOf(command);
         environment = Map.copyOf(environment);
         paramsSchema = Map.copyOf(paramsSchema);

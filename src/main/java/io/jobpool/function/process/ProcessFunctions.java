@@ -47,16 +47,35 @@ public final class ProcessFunctions implements AutoCloseable {
 
     private void housekeeping() {
         for (ProcessFunction function : functions) {
-            function.enforceMemoryLimit();
-            function.retireIdle();
+            try {
+                function.enforceMemoryLimit();
+                function.replaceStray();
+                function.retireIdle();
+            } catch (RuntimeException e) {
+                // one failure must not end the housekeeping of every function for good
+                org.slf4j.LoggerFactory.getLogger(ProcessFunctions.class)
+                        .error("Process function '{}': housekeeping failed", function.name(), e);
+            }
         }
     }
 
+    /**
+     * Ends every process: each is asked to exit (its standard input closed), and whatever is still
+     * running when the grace is over is killed, before the I/O threads go.
+     */
     @Override
     public void close() {
         functions.forEach(ProcessFunction::close);
         timer.shutdownNow();
-        // the I/O threads end with the pipes they read; retiring processes may still need one for their grace
-        io.shutdown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        for (ProcessFunction function : functions) {
+            for (WorkerProcess process : List.copyOf(function.live())) {
+                process.awaitExit(Math.max(0, deadline - System.nanoTime()));
+            }
+        }
+        for (ProcessFunction function : functions) {
+            function.live().forEach(WorkerProcess::killNow);
+        }
+        io.shutdownNow();
     }
 }

@@ -57,6 +57,7 @@ final class WorkerProcess {
     /** Set when the service ends the process or stops using it: its messages will not be read. */
     private volatile boolean givenUp;
     private long itemsServed;
+    private java.util.concurrent.CompletableFuture<Void> writes = java.util.concurrent.CompletableFuture.completedFuture(null);
     private long idleSinceNanos = System.nanoTime();
 
     private WorkerProcess(ProcessFunctionSpec spec, int slot, Process process, JsonMapper mapper, Executor io) {
@@ -68,8 +69,8 @@ final class WorkerProcess {
     }
 
     /** Spawns the command (a fresh program, never a fork of the service) and waits for its ready line. */
-    static WorkerProcess start(ProcessFunctionSpec spec, int slot, JsonMapper mapper, Executor io)
-            throws StartFailed, InterruptedException {
+    static WorkerProcess start(ProcessFunctionSpec spec, int slot, JsonMapper mapper, Executor io,
+                               java.util.Set<WorkerProcess> live) throws StartFailed, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(spec.command());
         builder.environment().clear();
         builder.environment().putAll(spec.environmentOf(slot, System.getenv()));
@@ -83,6 +84,9 @@ final class WorkerProcess {
             throw new StartFailed("cannot start " + spec.command() + ": " + e.getMessage());
         }
         WorkerProcess worker = new WorkerProcess(spec, slot, process, mapper, io);
+        // known from its spawn to its exit: held to the memory limit while its initializer runs, ended at close
+        live.add(worker);
+        process.onExit().thenRun(() -> live.remove(worker));
         io.execute(worker::readOutput);
         io.execute(worker::readErrors);
         worker.awaitReady();
@@ -103,7 +107,7 @@ final class WorkerProcess {
         String why;
         if (first instanceof Message.Ended) {
             // it is exiting on its own: let it, so that its exit code and last words are its own
-            why = "it " + exit() + " before it was ready";
+            why = endedBy != null ? endedBy + " before it was ready" : "it " + exit() + " before it was ready";
             kill();
             throw new StartFailed(why + stderrSummary());
         }
@@ -138,6 +142,21 @@ final class WorkerProcess {
         return idleSinceNanos;
     }
 
+    /** Something is waiting to be read; between chunks, that is stray output. */
+    boolean hasMessages() {
+        return !messages.isEmpty();
+    }
+
+    /** What it wrote while no chunk was asked for, if it did: such a process is not sent another chunk. */
+    String strayOutput() {
+        Message stray = messages.poll();
+        if (stray == null) {
+            return null;
+        }
+        return stray instanceof Message.Invalid invalid ? "broke the protocol between chunks (" + invalid.reason() + ")"
+                : stray instanceof Message.Ended ? "closed its output between chunks" : "wrote an answer while no chunk was asked for";
+    }
+
     /**
      * Sends one chunk and passes its answers on in order. Returns null when every item was answered
      * and the process can serve again; otherwise how it ended, after answering every item left with
@@ -160,7 +179,8 @@ final class WorkerProcess {
             return ending;
         }
         outstanding.set(items.size());
-        io.execute(() -> write(line));
+        // one write at a time, in order, even if a worker answers a chunk before it has read all of it
+        writes = writes.thenRunAsync(() -> write(line), io);
         int left = items.size();
         while (left > 0) {
             Message message = messages.take();
@@ -234,11 +254,15 @@ final class WorkerProcess {
             }
         } catch (LineReader.TooLong e) {
             deliver(new Message.Invalid(e.getMessage() + " (max-message-size)"));
-            return;
         } catch (IOException e) {
             // closed under us: the process is ending
+        } catch (RuntimeException | Error e) {
+            log.error("Process function '{}': reading the output of process {} failed", spec.name(), process.pid(), e);
+            deliver(new Message.Invalid("its output could not be read: " + e));
+        } finally {
+            // whoever waits for answers learns that no more will come
+            deliver(new Message.Ended());
         }
-        deliver(new Message.Ended());
     }
 
     /** An answer to more items than were asked for (or to none) is not the protocol: it could only be misread. */
@@ -323,6 +347,21 @@ final class WorkerProcess {
 
     // ---- ending it
 
+    /** Waits up to {@code nanos} for the process to exit. */
+    void awaitExit(long nanos) {
+        try {
+            process.waitFor(nanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** SIGKILL, no grace. */
+    void killNow() {
+        givenUp = true;
+        process.destroyForcibly();
+    }
+
     /** Nobody reads its messages any more: its output reader may end. */
     void giveUp() {
         givenUp = true;
@@ -332,15 +371,20 @@ final class WorkerProcess {
     void kill() {
         givenUp = true;
         process.destroy();
-        io.execute(() -> {
-            try {
-                if (!process.waitFor(500, TimeUnit.MILLISECONDS)) {
+        try {
+            io.execute(() -> {
+                try {
+                    if (!process.waitFor(500, TimeUnit.MILLISECONDS)) {
+                        process.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
                     process.destroyForcibly();
                 }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-            }
-        });
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the service is stopping and its I/O threads are gone: no grace
+            process.destroyForcibly();
+        }
     }
 
     /** Ends it politely: closes its standard input (the worker exits), then {@link #kill} after {@code grace}. */
@@ -351,15 +395,19 @@ final class WorkerProcess {
         } catch (IOException e) {
             // already gone
         }
-        io.execute(() -> {
-            try {
-                if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        try {
+            io.execute(() -> {
+                try {
+                    if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                        kill();
+                    }
+                } catch (InterruptedException e) {
                     kill();
                 }
-            } catch (InterruptedException e) {
-                kill();
-            }
-        });
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            kill();
+        }
     }
 
     /** Ends it because it used more memory than allowed: its unanswered items say so. */

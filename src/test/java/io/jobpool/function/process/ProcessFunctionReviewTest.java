@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 /**
  * Review findings on {@link ProcessFunction} and {@link WorkerProcess}, each against real (sh)
- * processes. Every test here FAILS on the reviewed code: it shows a bug, not a fix.
+ * processes. Each test was written first, failing on the reviewed code; the fixes made them pass.
  */
 @Timeout(60)
 class ProcessFunctionReviewTest {
@@ -121,18 +121,26 @@ class ProcessFunctionReviewTest {
      */
     @Test
     void aStartThatThrowsIsAStartFailureWithBackOff() throws Exception {
+        // a NUL in a value: ProcessBuilder refuses it with an IllegalArgumentException, not an IOException
         ProcessFunction function = function("badenv", "echo '{\"ready\":true}'; while read line; do :; done",
-                Map.of("A=B", "1"));
+                Map.of("A", "1\0"));
 
         Recorded answers = new Recorded();
         assertThatCode(() -> function.applyChunk(List.of(1), Map.of(), answers)).doesNotThrowAnyException();
         assertThat(answers.errors).singleElement().asString().startsWith("WorkerStartFailed");
     }
 
+    /** A name no environment can hold is refused when the function is registered, not when it starts. */
+    @Test
+    void environmentNamesAreCheckedAtRegistration() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> spec("badname", "true", Map.of("A=B", "1"), Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'A=B' cannot be the name of an environment variable");
+    }
+
     /** The same start failure in the background: warm() retries it with no delay, without end. */
     @Test
     void aStartThatThrowsInTheBackgroundIsBackedOff() throws Exception {
-        function("badenv", "echo '{\"ready\":true}'; while read line; do :; done", Map.of("A=B", "1"));
+        function("badenv", "echo '{\"ready\":true}'; while read line; do :; done", Map.of("A", "1\0"));
 
         functions.warmAll();
         Thread.sleep(1000);
