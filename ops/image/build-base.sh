@@ -15,6 +15,7 @@
 #
 # Everything but the image name goes to stderr.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"   # debootstrap, chroot and mountpoint live there
 
 codename="${JOBPOOL_BASE_RELEASE:-$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")}"
 image="${JOBPOOL_BASE_IMAGE:-localhost/jobpool-base:${codename}-jre17}"

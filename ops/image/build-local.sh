@@ -12,6 +12,7 @@
 # stage is skipped (no JDK image, no Maven download inside the build). `docker buildx build` takes the
 # same option. Used by ImageIT; needs root, buildah and what build-base.sh needs.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"
 cd "$(dirname "$0")/../.."
 
 image="${1:-localhost/jobpool:local}"
