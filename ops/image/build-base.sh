@@ -11,7 +11,8 @@
 # Packages come from the Debian mirror configured on the machine (read from apt's own index targets,
 # so `apt-get update` must have run), including the release's -updates and -security suites.
 # Cached: when the image exists and was built by this version of the script, nothing is done.
-# JOBPOOL_BASE_REBUILD=1 forces a rebuild. Needs root, debootstrap and buildah.
+# JOBPOOL_BASE_REBUILD=1 forces a rebuild; JOBPOOL_BASE_RELEASE picks another Debian release.
+# Needs root, debootstrap and buildah.
 #
 # Everything but the image name goes to stderr.
 set -euo pipefail
@@ -19,8 +20,10 @@ export PATH="$PATH:/usr/sbin:/sbin"   # debootstrap, chroot and mountpoint live 
 
 codename="${JOBPOOL_BASE_RELEASE:-$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")}"
 image="${JOBPOOL_BASE_IMAGE:-localhost/jobpool-base:${codename}-jre17}"
-packages="openjdk-17-jre-headless passwd"   # passwd: groupadd/useradd for the Dockerfile's service user
-script_sum="$(sha256sum "$0" | cut -c1-16)"
+# passwd: groupadd/useradd for the Dockerfile's service user. JOBPOOL_BASE_PACKAGES replaces the list
+# (e.g. "openjdk-17-jdk-headless passwd" for a JDK, with JOBPOOL_BASE_IMAGE naming another image).
+packages="${JOBPOOL_BASE_PACKAGES:-openjdk-17-jre-headless passwd}"
+script_sum="$( { cat "$0"; echo "$codename $packages"; } | sha256sum | cut -c1-16)"
 
 log() { echo "build-base: $*" >&2; }
 
