@@ -40,6 +40,7 @@ if [ "${JOBPOOL_BASE_REBUILD:-0}" != 1 ] && buildah inspect --type image "$image
     exit 0
   fi
   log "$image was built by another version of this script ($built_by): rebuilding"
+  previous="$(buildah inspect --type image --format '{{.FromImageID}}' "$image" 2>/dev/null || true)"
 fi
 
 # The mirror of the machine: the repository apt uses for "$codename main" (and its updates/security).
@@ -87,5 +88,7 @@ CMD ["bash"]
 CONTAINERFILE
 buildah bud --quiet --pull=never --layers=false --annotation "io.jobpool.base.script=$script_sum" \
   -t "$image" -f "$work/Containerfile" "$work" >&2
+# the image this one replaces would stay behind untagged
+[ -z "${previous:-}" ] || buildah rmi "$previous" >/dev/null 2>&1 || true
 log "built $image in $((SECONDS - start)) s"
 echo "$image"
