@@ -5,13 +5,23 @@
 #   docker build -t jobpool:0.1.0 .
 #   docker run --rm -p 8080:8080 -e JOBPOOL_SECURITY_API_KEYS='a-key-of-16-chars-or-more:team-a' jobpool:0.1.0
 #
+# Without a registry or a Docker engine (buildah/podman as root), ops/image/build-local.sh builds it on a
+# local Debian JRE base (BASE_IMAGE below) from the jar `./mvnw package` made: `--build-context build=DIR`
+# stands in for the build stage, DIR holding build/extracted/<layer>/ as that stage would.
+#
 # Security: the service defaults to listening on 127.0.0.1, useless in a container, so this image sets
 # SERVER_ADDRESS=0.0.0.0. On a non-loopback address the service refuses to start without API keys:
 # give it JOBPOOL_SECURITY_API_KEYS (key:tenant pairs, comma-separated) or, better,
 # JOBPOOL_SECURITY_API_KEYS_FILE (a mounted file of key:tenant lines, e.g. a Kubernetes Secret), or
 # set JOBPOOL_SECURITY_ALLOW_ANONYMOUS=true to run open on purpose. See docs/security.md.
 #
-# Checked by src/test/java/io/jobpool/ops/DockerfileTest.java (a lint; no image is built in the tests).
+# Checked by src/test/java/io/jobpool/ops/DockerfileTest.java (a lint) and built and run by
+# src/test/java/io/jobpool/ops/ImageIT.java (buildah and podman, on a local Debian base: see ops/image/).
+
+# The run stage's base: a JRE 17 image with bash, groupadd and useradd. The default is the usual public
+# one; ops/image/build-base.sh builds a local Debian one where no registry can be reached, and the
+# image test (ImageIT) builds on that: --build-arg BASE_IMAGE=localhost/jobpool-base:bookworm-jre17.
+ARG BASE_IMAGE=eclipse-temurin:17-jre
 
 # ---- build stage ---------------------------------------------------------------------------------
 FROM eclipse-temurin:17-jdk AS build
@@ -32,7 +42,7 @@ RUN --mount=type=cache,target=/root/.m2 \
 RUN java -Djarmode=tools -jar app.jar extract --layers --launcher --destination extracted
 
 # ---- run stage -----------------------------------------------------------------------------------
-FROM eclipse-temurin:17-jre
+FROM ${BASE_IMAGE}
 # A fixed numeric, non-root user, so Kubernetes' runAsNonRoot can verify it (the Helm chart runs as 10001).
 RUN groupadd --system --gid 10001 jobpool \
  && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin jobpool

@@ -33,6 +33,8 @@ class DockerfileTest {
     static final String LAUNCHER = "org.springframework.boot.loader.launch.JarLauncher";
 
     private static List<Stage> stages;
+    /** The ARGs before the first FROM, with their defaults: what an unparameterised build uses. */
+    private static Map<String, String> buildArgs;
 
     record Instruction(String keyword, String args, int line) {
     }
@@ -54,7 +56,9 @@ class DockerfileTest {
 
     @BeforeAll
     static void parse() throws IOException {
-        stages = stagesOf(parseInstructions(Files.readAllLines(ROOT.resolve("Dockerfile"))));
+        List<Instruction> instructions = parseInstructions(Files.readAllLines(ROOT.resolve("Dockerfile")));
+        stages = stagesOf(instructions);
+        buildArgs = globalArgs(instructions);
     }
 
     @Test
@@ -64,20 +68,30 @@ class DockerfileTest {
         Stage run = stages.get(stages.size() - 1);
         assertThat(build.image).isEqualTo("eclipse-temurin:17-jdk");
         assertThat(build.name).isEqualTo("build");
-        assertThat(run.image).isEqualTo("eclipse-temurin:17-jre");
+        assertThat(expand(run.image, buildArgs)).isEqualTo("eclipse-temurin:17-jre");
         assertThat(run.all("COPY")).allSatisfy(copy -> assertThat(copy.args).startsWith("--from=" + build.name + " "));
+    }
+
+    @Test
+    void theRunStageBaseIsABuildArgumentWhoseDefaultIsThePublicJre() {
+        Stage run = stages.get(stages.size() - 1);
+        // ops/image/build-base.sh and ImageIT pass a locally built Debian JRE here (no registry in CI)
+        assertThat(run.image).isEqualTo("${BASE_IMAGE}");
+        assertThat(buildArgs).containsEntry("BASE_IMAGE", "eclipse-temurin:17-jre");
+        assertThat(stages.get(0).image).as("the build stage stays the public JDK").doesNotContain("$");
     }
 
     @Test
     void baseImagesArePinnedToATag() {
         List<String> stageNames = stages.stream().map(Stage::name).toList();
         for (Stage stage : stages) {
-            if (stageNames.contains(stage.image)) {
+            String image = expand(stage.image, buildArgs);
+            if (stageNames.contains(image)) {
                 continue;
             }
-            Matcher ref = Pattern.compile("^([a-z0-9./_-]+)(?::([A-Za-z0-9_.-]+))?(?:@sha256:[0-9a-f]{64})?$").matcher(stage.image);
-            assertThat(ref.matches()).as("image reference %s", stage.image).isTrue();
-            assertThat(ref.group(2)).as("tag of %s", stage.image).isNotNull().isNotEqualTo("latest");
+            Matcher ref = Pattern.compile("^([a-z0-9./_-]+)(?::([A-Za-z0-9_.-]+))?(?:@sha256:[0-9a-f]{64})?$").matcher(image);
+            assertThat(ref.matches()).as("image reference %s", image).isTrue();
+            assertThat(ref.group(2)).as("tag of %s", image).isNotNull().isNotEqualTo("latest");
         }
     }
 
