@@ -1,5 +1,6 @@
 package io.jobpool.execution;
 
+import io.jobpool.function.ChunkedFunction;
 import io.jobpool.function.spi.Kind;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -30,6 +31,8 @@ public final class Engine {
     private final EngineMetrics metrics;
     private final ScheduledExecutorService timer;
     private final Set<TaskRun> active = ConcurrentHashMap.newKeySet();
+    /** Chunked functions whose capacity changes wake their pool's scheduler (registered once each). */
+    private final Set<ChunkedFunction> wakesScheduler = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<TaskRun, ScheduledFuture<?>> deadlines = new ConcurrentHashMap<>();
     private final LongAdder finishedItems = new LongAdder();
     private final Object idle = new Object();
@@ -60,7 +63,11 @@ public final class Engine {
             deadlines.put(run, timer.schedule(() -> run.finish(new TaskOutcome.TimedOut(false)),
                     task.options().timeout().toNanos(), TimeUnit.NANOSECONDS));
         }
-        poolFor(task).scheduler().add(run);
+        FairScheduler scheduler = poolFor(task).scheduler();
+        if (task.function() instanceof ChunkedFunction whole && wakesScheduler.add(whole)) {
+            whole.onMoreCapacity(scheduler::wake);
+        }
+        scheduler.add(run);
         run.begin();
         return run;
     }

@@ -150,6 +150,16 @@ final class FairScheduler {
         return limited != null && running.getOrDefault(limited, 0) >= run.maxConcurrentChunks();
     }
 
+    /** A function that limits its chunks at once can take more: waiting workers look again. */
+    void wake() {
+        lock.lock();
+        try {
+            workAvailable.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A chunk has ended: a task whose function was at its limit of chunks at once may run again. */
     void done(Chunk chunk) {
         Object limited = chunk.run().concurrencyKey();

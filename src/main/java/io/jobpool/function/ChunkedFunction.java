@@ -30,8 +30,16 @@ public interface ChunkedFunction extends JobFunction<Void> {
         void error(String type, String message);
     }
 
-    /** Most chunks it runs at once (a process function: one per process); the scheduler hands it no more. */
+    /**
+     * Most chunks it can run at once now (a process function: its processes, less those being started
+     * or ended in the background); the scheduler hands it no more. It may change at any time: when it
+     * grows, the function calls the listeners given to {@link #onMoreCapacity}.
+     */
     int maxConcurrentChunks();
+
+    /** {@code listener} is called whenever {@link #maxConcurrentChunks} may have grown. */
+    default void onMoreCapacity(Runnable listener) {
+    }
 
     /**
      * Computes {@code inputs} in order, giving {@code answers} exactly one outcome per input, on the

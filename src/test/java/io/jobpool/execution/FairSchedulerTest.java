@@ -304,11 +304,32 @@ class FairSchedulerTest {
         assertThat(second.get(5, TimeUnit.SECONDS).run().task().label()).isEqualTo("P");
     }
 
+    /**
+     * While a function's processes are all being started (capacity 0) its tasks are passed over and
+     * other work goes on; once one is ready, a worker waiting in the scheduler is woken for it.
+     */
+    @Test
+    void aFunctionWhoseProcessesAreStartingWaitsWithoutAWorkerAndIsWokenWhenOneIsReady() throws Exception {
+        OneProcess starting = new OneProcess();
+        starting.capacity = 0;
+        add(run(new MapTask(starting, Map.of(), Collections.nCopies(2, 1), RunOptions.DEFAULTS.withChunkSize(1), "P", "a")));
+        add(task("J", "b", 1, 2));
+        assertThat(take(2)).containsExactly("J", "J");
+        Future<Chunk> waiting = waitingTaker();
+
+        starting.capacity = 1;
+        scheduler.wake();
+
+        assertThat(waiting.get(5, TimeUnit.SECONDS).run().task().label()).isEqualTo("P");
+    }
+
     /** Stands in for a process function with one process; never asked to compute anything here. */
     private static final class OneProcess implements ChunkedFunction {
+        volatile int capacity = 1;
+
         @Override
         public int maxConcurrentChunks() {
-            return 1;
+            return capacity;
         }
 
         @Override

@@ -81,6 +81,8 @@ public final class ProcessFunction implements ChunkedFunction {
     private final LinkedBlockingQueue<Slot> free = new LinkedBlockingQueue<>();
     /** Every process of this function that has not exited yet, starting, ready, busy or given up: what close() ends. */
     private final java.util.Set<WorkerProcess> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger heldInBackground = new java.util.concurrent.atomic.AtomicInteger();
+    private final List<Runnable> capacityListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     ProcessFunction(ProcessFunctionSpec spec, JsonMapper mapper, ExecutorService io, ScheduledExecutorService timer,
@@ -122,9 +124,30 @@ public final class ProcessFunction implements ChunkedFunction {
         return spec.paramsSchema();
     }
 
+    /** Its slots less those held in the background (a start, an end): a chunk is not handed out to wait for one. */
     @Override
     public int maxConcurrentChunks() {
-        return spec.processes();
+        return Math.max(0, spec.processes() - heldInBackground.get());
+    }
+
+    @Override
+    public void onMoreCapacity(Runnable listener) {
+        capacityListeners.add(listener);
+    }
+
+    /** Takes a free slot for background work (start, end), or false if none is free. */
+    private boolean holdInBackground(Slot slot) {
+        if (!free.remove(slot)) {
+            return false;
+        }
+        heldInBackground.incrementAndGet();
+        return true;
+    }
+
+    private void releaseFromBackground(Slot slot) {
+        free.add(slot);
+        heldInBackground.decrementAndGet();
+        capacityListeners.forEach(Runnable::run);
     }
 
     /** Slots whose process is ready and has not exited. */
@@ -295,7 +318,7 @@ public final class ProcessFunction implements ChunkedFunction {
 
     private void warm(Slot slot) {
         slot.warmPending.set(false);
-        if (closed || !free.remove(slot)) {
+        if (closed || !holdInBackground(slot)) {
             // taken: whoever holds it starts a process if it needs one
             return;
         }
@@ -308,7 +331,7 @@ public final class ProcessFunction implements ChunkedFunction {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            free.add(slot);
+            releaseFromBackground(slot);
             if (slot.process == null) {
                 warmSoon(slot);
             }
@@ -327,14 +350,14 @@ public final class ProcessFunction implements ChunkedFunction {
         long now = System.nanoTime();
         for (Slot slot : slots) {
             WorkerProcess process = slot.process;
-            if (process != null && now - process.idleSinceNanos() > spec.idleTimeout().toNanos() && free.remove(slot)) {
+            if (process != null && now - process.idleSinceNanos() > spec.idleTimeout().toNanos() && holdInBackground(slot)) {
                 try {
                     if (slot.process != null && now - slot.process.idleSinceNanos() > spec.idleTimeout().toNanos()) {
                         slot.process.retire(RETIRE_GRACE);
                         ended(slot, "idle");
                     }
                 } finally {
-                    free.add(slot);
+                    releaseFromBackground(slot);
                 }
             }
         }
@@ -347,7 +370,7 @@ public final class ProcessFunction implements ChunkedFunction {
     void replaceStray() {
         for (Slot slot : slots) {
             WorkerProcess process = slot.process;
-            if (process != null && process.hasMessages() && free.remove(slot)) {
+            if (process != null && process.hasMessages() && holdInBackground(slot)) {
                 try {
                     if (slot.process != null) {
                         String stray = slot.process.strayOutput();
@@ -359,7 +382,7 @@ public final class ProcessFunction implements ChunkedFunction {
                         }
                     }
                 } finally {
-                    free.add(slot);
+                    releaseFromBackground(slot);
                     if (slot.process == null) {
                         warmSoon(slot);
                     }
