@@ -65,7 +65,7 @@ class ContractIT extends ServerTest {
      */
     @DynamicPropertySource
     static void processFunctions(DynamicPropertyRegistry registry) {
-        registry.add("jobpool.process-functions.ready.command", () -> "sh,-c,echo '{\"ready\": true}'; exec cat >/dev/null");
+        registry.add("jobpool.process-functions.ready.command", () -> "sh,-c,echo '{\"ready\": true}'; while read -r line; do :; done");
         registry.add("jobpool.process-functions.ready.processes", () -> "1");
         registry.add("jobpool.process-functions.unstartable.command", () -> "/nonexistent/worker");
         registry.add("jobpool.process-functions.unstartable.processes", () -> "1");

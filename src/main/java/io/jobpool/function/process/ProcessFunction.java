@@ -220,10 +220,7 @@ public final class ProcessFunction implements ChunkedFunction {
                 return slot.process;
             }
             // it wrote while nobody asked (after its last chunk): it cannot be trusted with the next one
-            log.warn("Process function '{}': process {} {}; it was ended", spec.name(), slot.process.pid(), stray);
-            metrics.crashed(spec.name(), "protocol_error");
-            slot.process.kill();
-            ended(slot, null);
+            misbehaved(slot, stray);
         }
         if (slot.process != null) {
             // it ended between chunks (killed from outside, say): counted as a crash
@@ -283,6 +280,17 @@ public final class ProcessFunction implements ChunkedFunction {
             default -> "crashed";
         });
         slot.process.kill(); // it may have closed its output and still run: it must not outlive its slot
+        ended(slot, null);
+        backOff(slot);
+    }
+
+    /** Ends a process that wrote, or closed its output, between chunks; its replacement backs off as after a crash. */
+    private void misbehaved(Slot slot, String what) {
+        String why = "the worker process " + slot.process.pid() + " " + what;
+        log.warn("Process function '{}': {}; it was ended", spec.name(), why);
+        metrics.crashed(spec.name(), what.startsWith("closed") ? "crashed" : "protocol_error");
+        slot.lastCrash = why;
+        slot.process.kill();
         ended(slot, null);
         backOff(slot);
     }
@@ -375,10 +383,7 @@ public final class ProcessFunction implements ChunkedFunction {
                     if (slot.process != null) {
                         String stray = slot.process.strayOutput();
                         if (stray != null) {
-                            log.warn("Process function '{}': process {} {}; it was ended", spec.name(), slot.process.pid(), stray);
-                            metrics.crashed(spec.name(), stray.startsWith("closed") ? "crashed" : "protocol_error");
-                            slot.process.kill();
-                            ended(slot, null);
+                            misbehaved(slot, stray);
                         }
                     }
                 } finally {

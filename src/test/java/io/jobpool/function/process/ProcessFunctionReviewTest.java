@@ -130,6 +130,20 @@ class ProcessFunctionReviewTest {
         assertThat(answers.errors).singleElement().asString().startsWith("WorkerStartFailed");
     }
 
+    /**
+     * A worker that says it is ready and then closes its output is ended between chunks, and its
+     * replacements back off as after crashes: not a restart every quarter second for ever.
+     */
+    @Test
+    void aWorkerThatClosesItsOutputWhenIdleIsReplacedWithBackOff() throws Exception {
+        function("mute", "echo '{\"ready\":true}'; exec 1>&-; exec sleep 300", Map.of());
+
+        functions.warmAll();
+        Thread.sleep(2000);
+        double starts = registry.counter("jobpool.process.starts", "function", "mute").count();
+        assertThat(starts).as("starts within 2 s, backing off 0.25 s, 0.5 s, 1 s ...").isBetween(2.0, 5.0);
+    }
+
     /** A name no environment can hold is refused when the function is registered, not when it starts. */
     @Test
     void environmentNamesAreCheckedAtRegistration() {
