@@ -38,6 +38,9 @@ class ClusterConfiguration {
         config.setProperty("hazelcast.heartbeat.interval.seconds", Long.toString(Math.max(1, cluster.heartbeat().toSeconds())));
         config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(Math.max(2, cluster.maxNoHeartbeat().toSeconds())));
         config.setProperty("hazelcast.graceful.shutdown.max.wait", Long.toString(Math.max(1, cluster.leaveTimeout().toSeconds())));
+        // every lease table and chunk result has one backup on another member: one member's loss loses nothing
+        config.addMapConfig(new com.hazelcast.config.MapConfig(io.jobpool.cluster.ChunkLeases.LEASES).setBackupCount(1));
+        config.addMapConfig(new com.hazelcast.config.MapConfig(io.jobpool.cluster.ChunkLeases.RESULTS).setBackupCount(1));
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(cluster.port()).setPortAutoIncrement(false);
         if (cluster.address() != null && !cluster.address().isBlank()) {

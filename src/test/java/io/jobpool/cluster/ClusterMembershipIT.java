@@ -53,7 +53,7 @@ class ClusterMembershipIT {
 
     @BeforeAll
     static void startThreeMembers() throws IOException {
-        int[] clusterPorts = {PackagedJar.freePort(), PackagedJar.freePort(), PackagedJar.freePort()};
+        int[] clusterPorts = {PackagedJar.freeMemberPort(), PackagedJar.freeMemberPort(), PackagedJar.freeMemberPort()};
         String memberList = java.util.Arrays.stream(clusterPorts).mapToObj(port -> "127.0.0.1:" + port)
                 .collect(Collectors.joining(","));
         for (int clusterPort : clusterPorts) {

@@ -25,6 +25,24 @@ public final class PackagedJar {
         return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     }
 
+    /**
+     * A free port below the kernel's ephemeral range (32768 and up on Linux), for a port that is bound
+     * seconds after it is picked (a cluster member's): one from {@link #freePort} may be taken meanwhile
+     * by some connection's local end.
+     */
+    public static int freeMemberPort() throws IOException {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int tries = 0; tries < 100; tries++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port between 20000 and 32000");
+    }
+
     public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
