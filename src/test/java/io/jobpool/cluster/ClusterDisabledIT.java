@@ -8,7 +8,10 @@ import org.springframework.context.ApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The default, {@code jobpool.cluster.enabled=false}: no Hazelcast member, no thread of one, no cluster health. */
+/**
+ * The default, {@code jobpool.cluster.enabled=false}: this service has no Hazelcast member and no cluster
+ * health. (Other test servers in the same JVM may run one, so threads are not a sign of this one's.)
+ */
 class ClusterDisabledIT extends ServerTest {
 
     @Autowired
@@ -17,7 +20,6 @@ class ClusterDisabledIT extends ServerTest {
     @Test
     void noMemberStartsByDefault() {
         assertThat(context.getBeansOfType(HazelcastInstance.class)).isEmpty();
-        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(thread -> thread.getName().startsWith("hz."));
         assertThat(http.get("/actuator/health").json().get("components").has("cluster")).isFalse();
     }
 }

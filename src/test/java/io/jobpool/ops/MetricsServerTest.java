@@ -19,7 +19,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * A real server that has done a bit of everything, so that every jobpool meter exists: jobs that
  * succeed, fail, are retried, are cancelled and are refused; CPU and I/O functions; CEL expressions
- * that evaluate, fail and do not compile.
+ * that evaluate, fail and do not compile; process functions; a cluster (of one member).
  */
 abstract class MetricsServerTest extends ServerTest {
 
@@ -41,6 +41,17 @@ abstract class MetricsServerTest extends ServerTest {
         registry.add("jobpool.process-functions.shell.max-items-per-process", () -> "1");
         registry.add("jobpool.process-functions.unstartable.command", () -> "/nonexistent/worker");
         registry.add("jobpool.process-functions.unstartable.processes", () -> "1");
+    }
+
+    /** A cluster of one member (on loopback), so that the cluster meters exist too. */
+    @DynamicPropertySource
+    static void clusterOfOne(DynamicPropertyRegistry registry) throws java.io.IOException {
+        int port = io.jobpool.support.PackagedJar.freeMemberPort();
+        registry.add("jobpool.cluster.enabled", () -> "true");
+        registry.add("jobpool.cluster.address", () -> "127.0.0.1");
+        registry.add("jobpool.cluster.port", () -> Integer.toString(port));
+        registry.add("jobpool.cluster.members", () -> "127.0.0.1:" + port);
+        registry.add("jobpool.cluster.name", () -> "metrics-" + port);
     }
 
     @BeforeEach
