@@ -287,10 +287,6 @@ public final class TaskRun {
         return meters;
     }
 
-    void publishCounts(int succeeded, int failures) {
-        publish(succeeded, failures);
-    }
-
     /**
      * Ends the task on a failed item (onError fail) once the chunk's outcomes so far are visible and
      * counted. The failure is recorded before its count is published, so the last publisher sees it.
@@ -303,7 +299,7 @@ public final class TaskRun {
     }
 
     /** Adds a worker's item counts to the task's; the worker that completes the last item ends the task. */
-    private void publish(int succeeded, int failures) {
+    void publish(int succeeded, int failures) {
         int count = succeeded + failures;
         if (count == 0) {
             return;

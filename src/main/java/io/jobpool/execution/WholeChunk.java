@@ -83,7 +83,7 @@ final class WholeChunk implements ChunkedFunction.Answers {
         run.recordTiming(chunk.size(), nanos);
         run.meters().itemDuration().record(nanos / chunk.size(), TimeUnit.NANOSECONDS);
         sink.flush();
-        run.publishCounts(succeeded, failures);
+        run.publish(succeeded, failures);
         return true;
     }
 
@@ -203,7 +203,7 @@ final class WholeChunk implements ChunkedFunction.Answers {
         long now = System.nanoTime();
         if (now - lastPublish > TaskRun.PUBLISH_NANOS) {
             sink.flush();
-            run.publishCounts(succeeded, failures);
+            run.publish(succeeded, failures);
             succeeded = 0;
             failures = 0;
             lastPublish = now;

@@ -1,6 +1,5 @@
 package io.jobpool.job;
 
-import io.jobpool.function.RawJson;
 import io.jobpool.function.spi.ItemFailure;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,9 +29,6 @@ final class ResultEncoder {
     byte[] encode(Object value) {
         if (value == null) {
             return NULL;
-        }
-        if (value instanceof RawJson raw) {
-            return raw.json();
         }
         if (value instanceof Integer || value instanceof Long || value instanceof BigInteger) {
             return value.toString().getBytes(StandardCharsets.US_ASCII);

@@ -38,10 +38,8 @@ final class ChunkLine {
     }
 
     private void item(JsonMapper mapper, Object item) {
-        if (item instanceof Integer number) {
-            appendInt(number);
-        } else if (item instanceof Long) {
-            appendLong((Long) item);
+        if (item instanceof Integer || item instanceof Long) {
+            appendLong(((Number) item).longValue());
         } else if (item instanceof BigInteger) {
             append(item.toString());
         } else if (item instanceof String text && isPlainAscii(text)) {
@@ -66,21 +64,6 @@ final class ChunkLine {
             }
         }
         return true;
-    }
-
-    private void appendInt(int value) {
-        if (value < 0) {
-            appendLong(value);
-            return;
-        }
-        room(10);
-        int end = length + digitsOf(value);
-        length = end;
-        int left = value;
-        do {
-            bytes[--end] = (byte) ('0' + left % 10);
-            left /= 10;
-        } while (left > 0);
     }
 
     private void appendLong(long value) {

@@ -170,28 +170,21 @@ final class WorkerProcess {
                     + " bytes, over max-message-size (" + spec.maxMessageBytes() + "): send smaller items or a smaller chunkSize"));
             return null;
         }
-        Message unasked = messages.poll();
-        if (unasked != null) {
-            // written while no chunk was asked for: whatever it is, it cannot answer this chunk
-            Ending ending = unasked instanceof Message.Ended ? ending(unasked, items.size())
-                    : ending(new Message.Invalid("a line while no chunk was asked for"), items.size());
-            answerAll(items.size(), answers, ending);
-            return ending;
-        }
         outstanding.set(items.size());
         // one write at a time, in order, even if a worker answers a chunk before it has read all of it
         writes = writes.thenRunAsync(() -> write(line), io);
         int left = items.size();
         while (left > 0) {
             Message message = messages.take();
-            if (message instanceof Message.Values values && values.values().size() <= left) {
+            // the reader has turned answers to more items than are left into Invalid (see unasked)
+            if (message instanceof Message.Values values) {
                 answers.values(values.values());
                 left -= values.values().size();
             } else if (message instanceof Message.Error error) {
                 answers.error(error.type(), error.message());
                 left--;
             } else {
-                Ending ending = ending(message, left);
+                Ending ending = ending(message);
                 answerAll(left, answers, ending);
                 return ending;
             }
@@ -201,7 +194,7 @@ final class WorkerProcess {
         return null;
     }
 
-    private Ending ending(Message message, int left) {
+    private Ending ending(Message message) {
         if (message instanceof Message.Ended) {
             String reason = endedBy;
             if (reason != null) {
@@ -211,14 +204,7 @@ final class WorkerProcess {
                     + stderrSummary());
         }
         kill();
-        String reason;
-        if (message instanceof Message.Invalid invalid) {
-            reason = invalid.reason();
-        } else if (message instanceof Message.Values values) {
-            reason = values.values().size() + " values when " + left + " items were left";
-        } else {
-            reason = "a second ready line";
-        }
+        String reason = message instanceof Message.Invalid invalid ? invalid.reason() : "a second ready line";
         return new Ending("ProtocolError", "the worker process " + pid() + " broke the protocol (" + reason
                 + "); it was ended");
     }
