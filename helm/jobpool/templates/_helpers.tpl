@@ -157,6 +157,9 @@ without keys unless allow-anonymous is set. Fail here, with the fix, rather than
 {{- $heartbeat := include "jobpool.durationSeconds" (list "cluster.heartbeat" $c.heartbeat) | int64 }}
 {{- $silence := include "jobpool.durationSeconds" (list "cluster.maxNoHeartbeat" $c.maxNoHeartbeat) | int64 }}
 {{- $_ := include "jobpool.durationSeconds" (list "cluster.leaveTimeout" $c.leaveTimeout) }}
+{{- if or (lt (int $c.quorum) 0) (gt (int $c.quorum) 0 | and (lt (int $c.quorum) 2)) }}
+{{- fail (printf "jobpool: cluster.quorum %v must be 0 (no check) or at least 2" $c.quorum) }}
+{{- end }}
 {{- if le $silence $heartbeat }}
 {{- fail (printf "jobpool: cluster.maxNoHeartbeat (%v) must be longer than cluster.heartbeat (%v)" $c.maxNoHeartbeat $c.heartbeat) }}
 {{- end }}
@@ -186,7 +189,7 @@ without keys unless allow-anonymous is set. Fail here, with the fix, rather than
 {{- end }}
 {{- if .Values.cluster.enabled }}
 {{- $c := .Values.cluster }}
-{{- $_ := set $jobpool "cluster" (dict "enabled" true "name" (include "jobpool.clusterName" .) "port" (int $c.port) "kubernetes-dns" (include "jobpool.clusterDns" .) "heartbeat" (toString $c.heartbeat) "max-no-heartbeat" (toString $c.maxNoHeartbeat) "leave-timeout" (toString $c.leaveTimeout)) }}
+{{- $_ := set $jobpool "cluster" (dict "enabled" true "name" (include "jobpool.clusterName" .) "port" (int $c.port) "kubernetes-dns" (include "jobpool.clusterDns" .) "heartbeat" (toString $c.heartbeat) "max-no-heartbeat" (toString $c.maxNoHeartbeat) "leave-timeout" (toString $c.leaveTimeout) "quorum" (int $c.quorum) "chunk-target-duration" (toString $c.chunkTargetDuration)) }}
 {{- end }}
 {{- $doc := dict "server" (dict "port" (int .Values.containerPort) "address" "0.0.0.0") "jobpool" $jobpool }}
 {{- toYaml $doc }}

@@ -2,16 +2,25 @@ package io.jobpool.config;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.jobpool.cluster.ClusterMembers;
+import io.jobpool.cluster.HazelcastSharedJobs;
+import io.jobpool.job.JobReplication;
+import io.jobpool.job.JobService;
+import io.jobpool.job.SharedJobs;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+
+import java.util.List;
 
 /**
  * Cluster mode: an embedded Hazelcast member, only with {@code jobpool.cluster.enabled=true}. Members
@@ -28,6 +37,10 @@ class ClusterConfiguration {
         return Hazelcast.newHazelcastInstance(hazelcastConfig(cluster));
     }
 
+    private static final String QUORUM = "jobpool-quorum";
+    /** Ranked below UP ({@code management.endpoint.health.status.order}): the service stays up and ready. */
+    private static final Status BELOW_QUORUM = new Status("DEGRADED", "fewer members than the quorum");
+
     static Config hazelcastConfig(ClusterProperties cluster) {
         Config config = new Config();
         config.setClusterName(cluster.name());
@@ -39,8 +52,14 @@ class ClusterConfiguration {
         config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(Math.max(2, cluster.maxNoHeartbeat().toSeconds())));
         config.setProperty("hazelcast.graceful.shutdown.max.wait", Long.toString(Math.max(1, cluster.leaveTimeout().toSeconds())));
         // every lease table and chunk result has one backup on another member: one member's loss loses nothing
-        config.addMapConfig(new com.hazelcast.config.MapConfig(io.jobpool.cluster.ChunkLeases.LEASES).setBackupCount(1));
-        config.addMapConfig(new com.hazelcast.config.MapConfig(io.jobpool.cluster.ChunkLeases.RESULTS).setBackupCount(1));
+        boolean quorum = cluster.quorum() >= 2;
+        if (quorum) {
+            config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, cluster.quorum()));
+        }
+        for (String map : List.of(HazelcastSharedJobs.JOBS, HazelcastSharedJobs.LEASES, HazelcastSharedJobs.RESULTS,
+                HazelcastSharedJobs.KEYS)) {
+            config.addMapConfig(new MapConfig(map).setBackupCount(1).setSplitBrainProtectionName(quorum ? QUORUM : null));
+        }
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(cluster.port()).setPortAutoIncrement(false);
         if (cluster.address() != null && !cluster.address().isBlank()) {
@@ -60,15 +79,34 @@ class ClusterConfiguration {
     }
 
     @Bean
+    SharedJobs sharedJobs(HazelcastInstance hazelcast) {
+        return new HazelcastSharedJobs(hazelcast);
+    }
+
+    /** This member's copies of the cluster's jobs; it leaves them in {@link GracefulShutdown}. */
+    @Bean(destroyMethod = "close")
+    JobReplication jobReplication(JobService jobs, SharedJobs shared) {
+        return new JobReplication(jobs, shared);
+    }
+
+    @Bean
     ClusterMembers clusterMembers(HazelcastInstance hazelcast, MeterRegistry meters) {
         return new ClusterMembers(hazelcast, meters);
     }
 
     /** {@code /actuator/health} component {@code cluster}: UP while this member runs, with the member count. */
     @Bean
-    HealthIndicator clusterHealthIndicator(HazelcastInstance hazelcast, ClusterMembers members) {
-        return () -> hazelcast.getLifecycleService().isRunning()
-                ? Health.up().withDetail("members", members.members().size()).build()
-                : Health.down().withDetail("reason", "the Hazelcast member is not running").build();
+    HealthIndicator clusterHealthIndicator(HazelcastInstance hazelcast, ClusterMembers members, ClusterProperties cluster) {
+        return () -> {
+            if (!hazelcast.getLifecycleService().isRunning()) {
+                return Health.down().withDetail("reason", "the Hazelcast member is not running").build();
+            }
+            int size = members.members().size();
+            Health.Builder health = size < cluster.quorum()
+                    ? Health.status(BELOW_QUORUM).withDetail("reason", "fewer members than the quorum of "
+                    + cluster.quorum() + ": this member refuses new jobs and claims no chunks")
+                    : Health.up();
+            return health.withDetail("members", size).withDetail("quorum", cluster.quorum()).build();
+        };
     }
 }

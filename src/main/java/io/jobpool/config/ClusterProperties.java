@@ -25,6 +25,13 @@ import java.util.List;
  * @param heartbeat        how often members tell each other they are alive
  * @param maxNoHeartbeat   a member silent this long (hung, SIGSTOP) is removed; a killed one is seen at once
  * @param leaveTimeout     on shutdown, how long a member may take to hand its data over and leave
+ * @param quorum           the fewest members a part of the cluster needs to go on with its jobs: a member cut
+ *                         off with fewer (hung and resumed, or across a network split) refuses to claim or
+ *                         commit chunks, so its late results cannot count anywhere; 0 for no check. With
+ *                         three members, 2
+ * @param chunkTargetDuration how long a shared chunk should take at least: each costs a claim and a
+ *                         commit, round trips of about a millisecond, so shared chunks are longer than
+ *                         {@code jobpool.chunk.target-duration}
  */
 @Validated
 @ConfigurationProperties("jobpool.cluster")
@@ -36,5 +43,7 @@ public record ClusterProperties(@DefaultValue("false") boolean enabled,
                                 String kubernetesDns,
                                 @NotNull @DefaultValue("1s") Duration heartbeat,
                                 @NotNull @DefaultValue("5s") Duration maxNoHeartbeat,
-                                @NotNull @DefaultValue("20s") Duration leaveTimeout) {
+                                @NotNull @DefaultValue("20s") Duration leaveTimeout,
+                                @Min(0) @DefaultValue("0") int quorum,
+                                @NotNull @DefaultValue("100ms") Duration chunkTargetDuration) {
 }

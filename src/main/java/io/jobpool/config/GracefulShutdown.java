@@ -2,6 +2,7 @@ package io.jobpool.config;
 
 import io.jobpool.api.StreamHub;
 import io.jobpool.execution.Engine;
+import io.jobpool.job.JobReplication;
 import io.jobpool.job.JobService;
 import org.springframework.context.SmartLifecycle;
 
@@ -15,6 +16,8 @@ import java.time.Duration;
  *   <li>every open stream ends at once with a last line or event that says the service is stopping
  *       (clients resume elsewhere, or here after a restart), and new streams get 503, so no stream
  *       holds the web server's own graceful wait for as long as its job would run;</li>
+ *   <li>in a cluster, the shared jobs' chunks running here get the grace period to be committed, the
+ *       chunks this member still holds go back to the others, and the jobs go on there;</li>
  *   <li>running jobs get the grace period, then what is left is cancelled and the per-worker states are
  *       closed.</li>
  * </ol>
@@ -29,13 +32,15 @@ final class GracefulShutdown implements SmartLifecycle {
     private final JobService jobs;
     private final StreamHub streams;
     private final Engine engine;
+    private final JobReplication replication;
     private final Duration grace;
     private volatile boolean running;
 
-    GracefulShutdown(JobService jobs, StreamHub streams, Engine engine, Duration grace) {
+    GracefulShutdown(JobService jobs, StreamHub streams, Engine engine, JobReplication replication, Duration grace) {
         this.jobs = jobs;
         this.streams = streams;
         this.engine = engine;
+        this.replication = replication;
         this.grace = grace;
     }
 
@@ -48,6 +53,9 @@ final class GracefulShutdown implements SmartLifecycle {
     public void stop() {
         jobs.stopAccepting();
         streams.stop(STREAMS_WAIT);
+        if (replication != null) {
+            replication.leave(grace);
+        }
         engine.stop(grace);
         running = false;
     }

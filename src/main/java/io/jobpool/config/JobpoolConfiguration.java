@@ -22,9 +22,11 @@ import io.jobpool.function.builtin.Sleep;
 import io.jobpool.function.builtin.Square;
 import io.jobpool.job.InMemoryJobRegistry;
 import io.jobpool.job.JobFunctions;
+import io.jobpool.job.JobReplication;
 import io.jobpool.job.JobService;
 import io.jobpool.job.JobSettings;
 import io.jobpool.job.QueueBoundAdmission;
+import io.jobpool.job.SharedJobs;
 import io.jobpool.job.TenantQuotaAdmission;
 import io.jobpool.job.TenantQuotas;
 import io.jobpool.security.AnonymousAccessGuard;
@@ -32,6 +34,7 @@ import io.jobpool.security.ApiKeyFilter;
 import io.jobpool.security.ApiKeys;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,12 +145,12 @@ class JobpoolConfiguration {
     @Bean
     JobService jobService(FunctionCatalog catalog, CelExpressions expressions, Engine engine, PoolProperties pool, LimitsProperties limits,
                           ResultsProperties results, OpenJobProperties open, QuotaProperties quotas, MeterRegistry meters,
-                          JsonMapper mapper) {
+                          JsonMapper mapper, ClusterProperties cluster, ObjectProvider<SharedJobs> shared) {
         return new JobService(new JobFunctions(catalog, expressions), engine, new InMemoryJobRegistry(),
                 List.of(new QueueBoundAdmission(limits.maxQueuedItems()), new TenantQuotaAdmission(tenantQuotas(quotas, limits))),
                 new JobSettings(limits.maxItemsPerJob(), limits.maxQueuedItems(), pool.retention(), results.maxBytes(),
                         open.maxPending(), open.idleTimeout()),
-                meters, mapper, Clock.systemUTC());
+                meters, mapper, Clock.systemUTC(), shared.getIfAvailable(), cluster.chunkTargetDuration());
     }
 
     private static TenantQuotas tenantQuotas(QuotaProperties quotas, LimitsProperties limits) {
@@ -184,8 +187,9 @@ class JobpoolConfiguration {
     }
 
     @Bean
-    GracefulShutdown gracefulShutdown(JobService jobs, StreamHub streams, Engine engine, PoolProperties pool) {
-        return new GracefulShutdown(jobs, streams, engine, pool.shutdownGrace());
+    GracefulShutdown gracefulShutdown(JobService jobs, StreamHub streams, Engine engine, PoolProperties pool,
+                                      ObjectProvider<JobReplication> replication) {
+        return new GracefulShutdown(jobs, streams, engine, replication.getIfAvailable(), pool.shutdownGrace());
     }
 
     /** Sweeps expired jobs every tenth of the retention or quarter of the idle timeout, at least once a minute. */

@@ -35,7 +35,7 @@ final class AdaptiveChunkSizer implements ChunkSizer {
             return last == 0 ? 1 : last;
         }
         long meanNanos = Math.max(1, run.timedNanos() / timedItems);
-        long size = Math.max(1, targetNanos / meanNanos);
+        long size = Math.max(1, Math.max(targetNanos, run.minChunkNanos()) / meanNanos);
         size = Math.min(size, Math.max(1, (long) last * 4));
         long fairShare = (run.unclaimed() + 2L * workers - 1) / (2L * workers);
         size = Math.min(size, Math.max(1, fairShare));

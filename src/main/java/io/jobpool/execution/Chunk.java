@@ -1,6 +1,10 @@
 package io.jobpool.execution;
 
-/** A contiguous range {@code [start, end)} of one task's items, run by one worker in one go. */
+/**
+ * A contiguous range {@code [start, end)} of one task's items, run by one worker in one go. For a task
+ * shared with other members the scheduler hands out {@code [0, size)}: only the size is meant, the
+ * range comes with the lease the worker claims.
+ */
 record Chunk(TaskRun run, int start, int end) {
 
     Chunk {

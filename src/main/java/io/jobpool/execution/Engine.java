@@ -57,7 +57,15 @@ public final class Engine {
 
     /** Starts {@code task}; results and the ending go to {@code observer}. */
     public TaskRun start(MapTask task, TaskObserver observer) {
-        TaskRun run = new TaskRun(task, observer, this, metrics.of(task.function().name()));
+        return start(task, observer, null);
+    }
+
+    /**
+     * Starts {@code task} with its chunks claimed from {@code source} (a task shared with other members),
+     * or from its own cursor if that is {@code null}.
+     */
+    public TaskRun start(MapTask task, TaskObserver observer, ChunkSource source) {
+        TaskRun run = new TaskRun(task, observer, source, this, metrics.of(task.function().name()));
         active.add(run);
         if (task.options().timeout() != null) {
             deadlines.put(run, timer.schedule(() -> run.finish(new TaskOutcome.TimedOut(false)),

@@ -112,24 +112,25 @@ final class FairScheduler {
      * place, and so does a group with only such tasks; null if nothing can run now.
      */
     private Chunk claimNext() {
-        List<TaskRun> ended = null;
+        List<TaskRun> leaving = null;
         TaskRun chosen = null;
         search:
         for (Group group : groups) {
             for (TaskRun run : group.ring) {
-                if (run.isFinished()) {
-                    if (ended == null) {
-                        ended = new ArrayList<>();
+                // a shared task leaves when a claim found nothing left, which its worker learns outside this lock
+                if (run.isFinished() || run.unclaimed() == 0) {
+                    if (leaving == null) {
+                        leaving = new ArrayList<>();
                     }
-                    ended.add(run);
+                    leaving.add(run);
                 } else if (!atLimit(run)) {
                     chosen = run;
                     break search;
                 }
             }
         }
-        if (ended != null) {
-            for (TaskRun run : ended) {
+        if (leaving != null) {
+            for (TaskRun run : leaving) {
                 leave(byName.get(run.task().group()), run);
             }
         }

@@ -35,6 +35,8 @@ public final class TaskRun {
 
     private final MapTask task;
     private final TaskObserver observer;
+    /** Where a shared task's chunks come from; {@code null} for a task of this member alone (the cursor below). */
+    private final ChunkSource source;
     private final Engine engine;
     private final EngineMetrics.FunctionMeters meters;
 
@@ -56,10 +58,14 @@ public final class TaskRun {
     private final AtomicBoolean statesClosed = new AtomicBoolean();
     private final Map<Thread, Object> states = new ConcurrentHashMap<>();
     private final Set<Worker> workers = ConcurrentHashMap.newKeySet();
+    /** A shared task: how often it was told chunks may be free again, and at which count a claim last found none. */
+    private final AtomicInteger wakes = new AtomicInteger();
+    private volatile int drainedAt = -1;
 
-    TaskRun(MapTask task, TaskObserver observer, Engine engine, EngineMetrics.FunctionMeters meters) {
+    TaskRun(MapTask task, TaskObserver observer, ChunkSource source, Engine engine, EngineMetrics.FunctionMeters meters) {
         this.task = task;
         this.observer = observer;
+        this.source = source;
         this.engine = engine;
         this.meters = meters;
         this.turnsLeft = task.options().priority();
@@ -126,8 +132,17 @@ public final class TaskRun {
 
     // ---- scheduler side (under the scheduler lock)
 
+    /** Items left to claim; for a shared task an estimate (other members claim too), 0 once a claim found none. */
     int unclaimed() {
+        if (source != null) {
+            return drainedAt == wakes.get() ? 0 : Math.max(0, task.size() - done.get());
+        }
         return task.size() - nextUnclaimed;
+    }
+
+    /** The shortest a chunk of this task should take: longer than the engine's target for a shared task. */
+    long minChunkNanos() {
+        return source == null ? 0 : source.minChunkNanos();
     }
 
     int lastChunkSize() {
@@ -143,6 +158,11 @@ public final class TaskRun {
     }
 
     Chunk claim(int size) {
+        if (source != null) {
+            // only the size is meant: the range comes with the lease, claimed by the worker (see execute)
+            lastChunkSize = size;
+            return new Chunk(this, 0, size);
+        }
         int start = nextUnclaimed;
         int end = (int) Math.min(task.size(), (long) start + size);
         nextUnclaimed = end;
@@ -160,18 +180,11 @@ public final class TaskRun {
             if (isFinished()) {
                 return;
             }
-            if (started.compareAndSet(false, true)) {
-                observer.started();
+            if (source == null) {
+                run(chunk, observer.chunk(chunk.start()));
+            } else {
+                runLeased(chunk.size());
             }
-            if (task.function() instanceof ChunkedFunction whole) {
-                new WholeChunk(this, chunk, observer.chunk(chunk.start())).run(whole);
-                return;
-            }
-            Object state = stateOfThisWorker();
-            if (state == StateFailure.INSTANCE) {
-                return;
-            }
-            runItems(chunk, state);
         } finally {
             workers.remove(worker);
             if (running.decrementAndGet() == 0 && isFinished()) {
@@ -180,11 +193,43 @@ public final class TaskRun {
         }
     }
 
+    private void run(Chunk chunk, ChunkSink sink) {
+        if (started.compareAndSet(false, true)) {
+            observer.started();
+        }
+        if (task.function() instanceof ChunkedFunction whole) {
+            new WholeChunk(this, chunk, sink).run(whole);
+            return;
+        }
+        Object state = stateOfThisWorker();
+        if (state == StateFailure.INSTANCE) {
+            return;
+        }
+        runItems(chunk, state, sink);
+    }
+
+    /**
+     * Claims a chunk of a shared task, runs it and commits it. A claim that finds nothing takes the task
+     * out of the scheduler until {@link #claimable} says otherwise; a wake that comes while the claim is
+     * on its way is not lost, since only a claim that started after the last wake counts.
+     */
+    private void runLeased(int size) {
+        int wakesSeen = wakes.get();
+        ChunkSource.Claim claim = source.claim(size);
+        if (claim == null) {
+            drainedAt = wakesSeen;
+            return;
+        }
+        run(new Chunk(this, claim.start(), claim.end()), claim.sink());
+        if (!isFinished()) {
+            claim.commit();
+        }
+    }
+
     /** How long a worker may hold item counts before publishing them: progress stays live, atomics stay cold. */
     static final long PUBLISH_NANOS = 5_000_000;
 
-    private void runItems(Chunk chunk, Object state) {
-        ChunkSink sink = observer.chunk(chunk.start());
+    private void runItems(Chunk chunk, Object state, ChunkSink sink) {
         long chunkStart = System.nanoTime();
         long lastPublish = chunkStart;
         int succeeded = 0;
@@ -298,7 +343,10 @@ public final class TaskRun {
         finish(failedOutcome());
     }
 
-    /** Adds a worker's item counts to the task's; the worker that completes the last item ends the task. */
+    /**
+     * A worker's item counts: this member's metrics, and for a task of its own, the task's counts (the
+     * worker that completes the last item ends the task). A shared task is counted by its source instead.
+     */
     void publish(int succeeded, int failures) {
         int count = succeeded + failures;
         if (count == 0) {
@@ -307,6 +355,17 @@ public final class TaskRun {
         meters.succeeded().increment(succeeded);
         meters.failed().increment(failures);
         engine.itemsFinished(count);
+        if (source == null) {
+            counted(succeeded, failures);
+        }
+    }
+
+    /**
+     * Adds finished items to the task's counts; the call that completes the last item ends the task.
+     * For a shared task, its source calls this for each committed chunk, this member's or another's.
+     */
+    public void counted(int succeeded, int failures) {
+        int count = succeeded + failures;
         failed.addAndGet(failures);
         int completed = done.addAndGet(count);
         observer.progressed();
@@ -369,8 +428,26 @@ public final class TaskRun {
 
     // ---- ending
 
-    /** Ends the task with {@code ending} unless it has ended already; true if this call ended it. */
-    boolean finish(TaskOutcome ending) {
+    /**
+     * A shared task's chunks may be free to claim again (a lost member's were released): it goes back
+     * into the scheduler if a claim had found none.
+     */
+    public void claimable() {
+        wakes.incrementAndGet();
+        engine.inputsAdded(this);
+    }
+
+    /** Chunks of this task running on this member now. */
+    public int runningChunks() {
+        return running.get();
+    }
+
+    /**
+     * Ends the task with {@code ending} unless it has ended already; true if this call ended it. Besides
+     * the engine's own endings, a shared task ends this way as another member decided (a failed item,
+     * a cancel there).
+     */
+    public boolean finish(TaskOutcome ending) {
         if (!outcome.compareAndSet(null, ending)) {
             return false;
         }

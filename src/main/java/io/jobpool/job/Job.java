@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -34,6 +35,9 @@ public final class Job {
     private final Consumer<Job> onEnd;
     private final CompletableFuture<Job> ended = new CompletableFuture<>();
     private final Set<Runnable> watchers = new CopyOnWriteArraySet<>();
+    /** A shared job: the chunks committed to this member's copy so far, by start, each applied once. */
+    private final Set<Integer> appliedChunks = ConcurrentHashMap.newKeySet();
+    private volatile LeasedChunks leased;
 
     private volatile JobRecord record;
     private volatile List<?> inputs;
@@ -43,10 +47,10 @@ public final class Job {
     private boolean cancelBeforeAttach;
 
     /** @param resultBytes the total its results are added to, with every retained job's ({@link Retention}) */
-    Job(JobId id, String tenant, JobSpec spec, String function, int maxPending, Clock clock, ResultEncoder encoder,
-        LongAdder resultBytes, Consumer<Job> onEnd) {
+    Job(JobId id, String tenant, JobSpec spec, String function, int maxPending, Instant createdAt, Clock clock,
+        ResultEncoder encoder, LongAdder resultBytes, Consumer<Job> onEnd) {
         this.clock = clock;
-        this.record = JobRecord.submitted(id, tenant, function, spec, maxPending, clock.instant());
+        this.record = JobRecord.submitted(id, tenant, function, spec, maxPending, createdAt);
         this.results = new ResultStore(spec.size(), resultBytes);
         if (spec.options().open()) {
             openInputs = new OpenInputs();
@@ -58,6 +62,64 @@ public final class Job {
         }
         this.encoder = encoder;
         this.onEnd = onEnd;
+    }
+
+    /** Whether the job is shared with the other members of a cluster, each running its chunks. */
+    boolean isShared() {
+        return leased != null;
+    }
+
+    /** How this member claims the chunks of a shared job; {@code null} for a job of its own. */
+    LeasedChunks leased() {
+        return leased;
+    }
+
+    /** The engine's run while the job has not ended here. */
+    TaskRun run() {
+        return run;
+    }
+
+    /** Makes the job a shared one, whose chunks are claimed through {@code chunks}; before it is attached. */
+    LeasedChunks share(LeasedChunks chunks) {
+        this.leased = chunks;
+        return chunks;
+    }
+
+    boolean isApplied(int chunkStart) {
+        return appliedChunks.contains(chunkStart);
+    }
+
+    /**
+     * Applies a committed chunk of a shared job, this member's or another's, once: its results go into
+     * the store and its counts into the run, which completes when every item is in. An item error with
+     * fail-fast on ends the job as failed here, as it does on the member that ran it.
+     */
+    void applyCommitted(int start, byte[] bytes) {
+        TaskRun live = run;
+        if (live == null || !appliedChunks.add(start)) {
+            return;
+        }
+        markStarted();
+        ResultStore.Writer writer = results.writer(start, encoder);
+        ChunkResults.Counts counts = ChunkResults.read(bytes, start, writer);
+        if (!state().isTerminal()) {
+            writer.flush();
+        }
+        ItemError error = counts.firstError();
+        if (error != null && record.options().failFast()) {
+            live.finish(new TaskOutcome.ItemFailed(error.index(), error.type(), error.message()));
+        }
+        live.counted(counts.succeeded(), counts.failed());
+    }
+
+    private void markStarted() {
+        if (record.startedAt() != null) {
+            return;
+        }
+        synchronized (this) {
+            record = record.started(clock.instant());
+        }
+        changed();
     }
 
     /** The job's data as of now; a later transition makes a new record, this one never changes. */
@@ -273,10 +335,7 @@ public final class Job {
 
         @Override
         public void started() {
-            synchronized (Job.this) {
-                record = record.started(clock.instant());
-            }
-            changed();
+            markStarted();
         }
 
         @Override

@@ -2,6 +2,8 @@ package io.jobpool.job;
 
 import io.jobpool.execution.Engine;
 import io.jobpool.execution.MapTask;
+import io.jobpool.execution.TaskOutcome;
+import io.jobpool.execution.TaskRun;
 import io.jobpool.function.spi.JobFunction;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -10,8 +12,11 @@ import org.slf4j.spi.LoggingEventBuilder;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -41,9 +46,29 @@ public final class JobService {
     private final IdempotencyKeys idempotencyKeys = new IdempotencyKeys();
     private final LongAdder admittedNotStarted = new LongAdder();
     private volatile boolean stopping;
+    /** The other members' view of jobs, or {@code null} on a service of one member. */
+    private final SharedJobs cluster;
+    private final SharedSpec specs;
+    private final SharedChunkMetrics chunkMetrics;
+    private final long sharedChunkNanos;
 
     public JobService(JobFunctions functions, Engine engine, JobRegistry registry, List<AdmissionPolicy> admission,
                       JobSettings settings, MeterRegistry meters, JsonMapper mapper, Clock clock) {
+        this(functions, engine, registry, admission, settings, meters, mapper, clock, null, Duration.ZERO);
+    }
+
+    /**
+     * A service that shares its jobs with the other members of {@code cluster} (none if {@code null}):
+     * each job's chunks are claimed as leases by every member, shared chunks lasting at least
+     * {@code sharedChunk} each (a claim and a commit cost round trips).
+     */
+    public JobService(JobFunctions functions, Engine engine, JobRegistry registry, List<AdmissionPolicy> admission,
+                      JobSettings settings, MeterRegistry meters, JsonMapper mapper, Clock clock, SharedJobs cluster,
+                      Duration sharedChunk) {
+        this.cluster = cluster;
+        this.specs = new SharedSpec(mapper);
+        this.chunkMetrics = cluster == null ? null : new SharedChunkMetrics(meters);
+        this.sharedChunkNanos = sharedChunk.toNanos();
         this.functions = functions;
         this.engine = engine;
         this.registry = registry;
@@ -95,16 +120,23 @@ public final class JobService {
         Job job;
         synchronized (submissions) {
             if (idempotency != null) {
-                JobId earlier = idempotencyKeys.find(tenant, idempotency.key(), idempotency.fingerprint());
-                Job replayed = earlier == null ? null : registry.find(earlier).orElse(null);
+                Job replayed = replayed(tenant, idempotency, null);
                 if (replayed != null) {
                     return new Submission(replayed, true);
                 }
             }
             admit(new AdmissionPolicy.Demand(tenant, spec.size(), spec.options().open()));
-            job = new Job(JobId.random(), tenant, spec, function.name(),
-                    maxPending != null ? maxPending : settings.openMaxPending(), clock, encoder, retention.resultBytes(),
-                    this::ended);
+            JobId id = JobId.random();
+            if (idempotency != null && cluster != null && !spec.options().open()) {
+                // admitted: now the key is taken cluster-wide, unless a request through another member took it first
+                Job replayed = replayed(tenant, idempotency, new SharedJobs.KeyUse(idempotency.fingerprint(), id.value()));
+                if (replayed != null) {
+                    return new Submission(replayed, true);
+                }
+            }
+            job = new Job(id, tenant, spec, function.name(),
+                    maxPending != null ? maxPending : settings.openMaxPending(), clock.instant(), clock, encoder,
+                    retention.resultBytes(), this::ended);
             // known before the start, so that the end (which may come at once) finds it to forget
             registry.add(job);
             live.add(job);
@@ -119,8 +151,14 @@ public final class JobService {
         lifecycle(job, "submitted").addKeyValue("function", function.name()).addKeyValue("items", spec.size())
                 .log("Job {} submitted: tenant={} function={} items={}", job.id(), tenant, function.name(), spec.size());
         try {
+            LeasedChunks leased = null;
+            if (cluster != null && !spec.options().open()) {
+                // stored with its backup before the client hears of it: from here on no member's loss loses it
+                share(job, spec);
+                leased = job.share(new LeasedChunks(cluster, job, encoder, chunkMetrics, sharedChunkNanos));
+            }
             job.attach(engine.start(new MapTask(function, spec.params(), job.inputs(), spec.options(), job.id().value(),
-                    tenant), job.observer()));
+                    tenant), job.observer(), leased));
         } catch (RuntimeException e) {
             job.failedToStart(e); // ends it, so that it holds no quota and nobody waits for it
             throw e;
@@ -129,6 +167,89 @@ public final class JobService {
         }
         metrics.submitted(function.name(), tenant);
         return new Submission(job, false);
+    }
+
+    /**
+     * The job an earlier request with this key made, if it is still known; throws if that request was
+     * different. With {@code use}, the key is also recorded cluster-wide as this request's, unless a
+     * request through another member used it first.
+     */
+    private Job replayed(String tenant, Idempotency idempotency, SharedJobs.KeyUse use) {
+        JobId earlier = idempotencyKeys.find(tenant, idempotency.key(), idempotency.fingerprint());
+        if (earlier == null && use != null) {
+            SharedJobs.KeyUse first = cluster.useKey(tenant, idempotency.key(), use, settings.retention());
+            if (first != null) {
+                idempotencyKeys.remember(tenant, idempotency.key(), first.fingerprint(), JobId.parse(first.job()).orElseThrow(),
+                        clock.instant());
+                earlier = idempotencyKeys.find(tenant, idempotency.key(), idempotency.fingerprint());
+            }
+        }
+        return earlier == null ? null : findHereOrInCluster(earlier).orElse(null);
+    }
+
+    private void share(Job job, JobSpec spec) {
+        JobRecord record = job.record();
+        try {
+            cluster.share(new SharedJobs.SharedJob(record.id().value(), record.tenant(), record.function(),
+                    record.maxPending(), record.createdAt(), specs.write(spec)), spec.size());
+        } catch (RuntimeException e) {
+            log.warn("Job {} could not be shared with the cluster", job.id(), e);
+            throw new JobpoolException(Refusal.SHUTTING_DOWN, "the cluster did not take the job: " + e.getMessage()
+                    + "; submit to another member or retry later");
+        }
+    }
+
+    /**
+     * Makes this member's copy of a job another member shared and starts claiming its chunks; nothing if
+     * it has one already. A job whose function this member does not have is left to the members that do.
+     */
+    void adopt(SharedJobs.SharedJob shared) {
+        JobId id = JobId.parse(shared.id()).orElse(null);
+        if (id == null || stopping) {
+            return;
+        }
+        Job job;
+        JobSpec spec;
+        JobFunction<?> function;
+        synchronized (submissions) {
+            if (registry.find(id).isPresent()) {
+                return;
+            }
+            try {
+                spec = specs.read(shared.spec());
+                function = functions.resolve(spec);
+            } catch (RuntimeException e) {
+                log.error("Job {} of the cluster cannot run here, its other members run it: {}", shared.id(), e.getMessage());
+                return;
+            }
+            job = new Job(id, shared.tenant(), spec, shared.function(), shared.maxPending(), shared.createdAt(), clock,
+                    encoder, retention.resultBytes(), this::ended);
+            registry.add(job);
+            live.add(job);
+        }
+        LeasedChunks leased = job.share(new LeasedChunks(cluster, job, encoder, chunkMetrics, sharedChunkNanos));
+        job.attach(engine.start(new MapTask(function, spec.params(), job.inputs(), spec.options(), id.value(),
+                shared.tenant()), job.observer(), leased));
+    }
+
+    /** This member's copies of the shared jobs that have not ended here. */
+    List<Job> sharedLive() {
+        List<Job> shared = new ArrayList<>();
+        for (Job job : live.all()) {
+            if (job.isShared()) {
+                shared.add(job);
+            }
+        }
+        return shared;
+    }
+
+    /** The job with this id on this member, if it has one. */
+    Optional<Job> find(String id) {
+        return JobId.parse(id).flatMap(registry::find);
+    }
+
+    SharedChunkMetrics chunkMetrics() {
+        return chunkMetrics;
     }
 
     private void admit(AdmissionPolicy.Demand demand) {
@@ -150,9 +271,19 @@ public final class JobService {
      * not exist, so that ids cannot be probed across tenants.
      */
     public Job get(String tenant, String id) {
-        return JobId.parse(id).flatMap(registry::find).filter(job -> job.tenant().equals(tenant))
+        return JobId.parse(id).flatMap(this::findHereOrInCluster).filter(job -> job.tenant().equals(tenant))
                 .orElseThrow(() -> new JobpoolException(Refusal.JOB_NOT_FOUND, "no job has the id '" + id
                         + "'; it may never have existed or its retention ended"));
+    }
+
+    /** A job this member has, or one another member shared a moment ago, before the news of it came here. */
+    private Optional<Job> findHereOrInCluster(JobId id) {
+        Optional<Job> here = registry.find(id);
+        if (here.isPresent() || cluster == null) {
+            return here;
+        }
+        cluster.find(id.value()).ifPresent(this::adopt);
+        return registry.find(id);
     }
 
     public JobRegistry.Page list(String tenant, JobState state, int offset, int limit) {
@@ -207,6 +338,9 @@ public final class JobService {
     }
 
     private void ended(Job job) {
+        if (job.isShared()) {
+            endEverywhere(job);
+        }
         live.remove(job);
         metrics.ended(job.record());
         JobRecord record = job.record();
@@ -215,6 +349,54 @@ public final class JobService {
                 .log("Job {} ended: state={} completed={} failed={}", job.id(), record.state(), record.completed(),
                         record.failed());
         retention.ended(job);
+    }
+
+    /**
+     * A shared job ended here: an ending that is a decision (cancelled, failed, timed out) is told to the
+     * other members, and the cluster forgets the job after the retention. A member that stops is not a
+     * decision: the job goes on elsewhere.
+     */
+    private void endEverywhere(Job job) {
+        JobRecord record = job.record();
+        if (record.error() != null && "ServiceStopped".equals(record.error().type())) {
+            return;
+        }
+        try {
+            SharedJobs.Ending ending = endingOf(record);
+            if (ending != null) {
+                cluster.end(record.id().value(), ending);
+            }
+            cluster.expire(record.id().value(), settings.retention());
+        } catch (RuntimeException e) {
+            log.warn("Job {}: telling the cluster of its end failed: {}", job.id(), e.toString());
+        }
+    }
+
+    private static SharedJobs.Ending endingOf(JobRecord record) {
+        JobError error = record.error();
+        return switch (record.state()) {
+            case CANCELLED -> new SharedJobs.Ending(TaskOutcome.Kind.CANCELLED, -1, error.type(), error.message());
+            case FAILED -> new SharedJobs.Ending(TaskOutcome.Kind.ITEM_FAILED, error.index() == null ? -1 : error.index(),
+                    error.type(), error.message());
+            case TIMED_OUT -> new SharedJobs.Ending(TaskOutcome.Kind.TIMED_OUT, -1, error.type(), error.message());
+            default -> null;
+        };
+    }
+
+    /** Ends this member's copy of a shared job as another member decided; nothing if it has ended here. */
+    void endAsDecided(String id, SharedJobs.Ending ending) {
+        Job job = find(id).orElse(null);
+        TaskRun run = job == null ? null : job.run();
+        if (run == null) {
+            return;
+        }
+        switch (ending.kind()) {
+            case CANCELLED -> run.cancel();
+            case ITEM_FAILED -> run.finish(new TaskOutcome.ItemFailed(ending.index(), ending.type(), ending.message()));
+            case TIMED_OUT -> run.finish(new TaskOutcome.TimedOut(false));
+            default -> log.warn("Job {}: the cluster ended it as {}, which this member does not take from others", id,
+                    ending.kind());
+        }
     }
 
     /**

@@ -47,7 +47,7 @@ class AdaptiveChunkSizerTest {
 
     private static TaskRun run(int items, Integer chunkSize) {
         MapTask task = new MapTask(new Square(), Map.of(), Collections.nCopies(items, 1), RunOptions.DEFAULTS.withChunkSize(chunkSize), "test", "test");
-        return new TaskRun(task, null, null, null);
+        return new TaskRun(task, null, null, null, null);
     }
 
     private static void recordTiming(TaskRun run, long items, long nanos) {

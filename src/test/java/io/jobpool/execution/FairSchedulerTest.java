@@ -365,7 +365,7 @@ class FairSchedulerTest {
     }
 
     private TaskRun run(MapTask task) {
-        return new TaskRun(task, new IgnoringObserver(), engine, null);
+        return new TaskRun(task, new IgnoringObserver(), null, engine, null);
     }
 
     private void add(TaskRun run) {

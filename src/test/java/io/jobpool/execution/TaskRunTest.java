@@ -48,7 +48,7 @@ class TaskRunTest {
     /** Claims take consecutive ranges of the inputs; the last one is cut to what is left. */
     @Test
     void claimsTakeConsecutiveRangesAndTheLastIsCutToWhatIsLeft() {
-        TaskRun run = new TaskRun(task(Fn.identity(), range(10), options()), new TaskRecorder(), engine, null);
+        TaskRun run = new TaskRun(task(Fn.identity(), range(10), options()), new TaskRecorder(), null, engine, null);
 
         List<Chunk> chunks = List.of(run.claim(4), run.claim(4), run.claim(4));
 
@@ -60,7 +60,7 @@ class TaskRunTest {
     @Test
     void anOpenTaskClaimsNewInputsFromWhereItStopped() {
         List<Integer> inputs = new CopyOnWriteArrayList<>(List.of(0, 1));
-        TaskRun run = new TaskRun(task(Fn.identity(), inputs, options().asOpen(null)), new TaskRecorder(), engine, null);
+        TaskRun run = new TaskRun(task(Fn.identity(), inputs, options().asOpen(null)), new TaskRecorder(), null, engine, null);
         Chunk first = run.claim(5);
 
         inputs.addAll(List.of(2, 3, 4));

@@ -81,7 +81,7 @@ class JobTest {
     @Test
     void waitersLearnOfTheEndEvenWhenTheBookkeepingFails() {
         Job job = new Job(JobId.random(), "acme", new JobSpec("sleep", null, Map.of(), List.of(1), RunOptions.DEFAULTS),
-                "sleep", 100, Clock.systemUTC(), new ResultEncoder(JsonMapper.builder().build()), new LongAdder(),
+                "sleep", 100, java.time.Instant.now(), Clock.systemUTC(), new ResultEncoder(JsonMapper.builder().build()), new LongAdder(),
                 ended -> {
                     throw new IllegalStateException("bookkeeping failed");
                 });
@@ -122,7 +122,7 @@ class JobTest {
     private static Job job(RunOptions options, List<?> inputs) {
         JobSpec spec = new JobSpec("sleep", null, Map.of(), inputs, options);
         int maxPending = options.maxPending() != null ? options.maxPending() : 100;
-        return new Job(JobId.random(), "acme", spec, "sleep", maxPending, Clock.systemUTC(),
+        return new Job(JobId.random(), "acme", spec, "sleep", maxPending, java.time.Instant.now(), Clock.systemUTC(),
                 new ResultEncoder(JsonMapper.builder().build()), new LongAdder(), ended -> {
         });
     }

@@ -96,7 +96,7 @@ class RetentionTest {
     private Job job(Retention retention, int items) {
         List<Integer> inputs = Collections.nCopies(items, 7);
         Job job = new Job(JobId.random(), "acme", new JobSpec("square", null, null, inputs, RunOptions.DEFAULTS), "square",
-                100, clock, ENCODER, retention.resultBytes(), ended -> {
+                100, clock.instant(), clock, ENCODER, retention.resultBytes(), ended -> {
         });
         registry.add(job);
         return job;

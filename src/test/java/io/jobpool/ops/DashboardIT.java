@@ -50,7 +50,8 @@ class DashboardIT extends MetricsServerTest {
         assertThat(String.join("\n", exprs)).contains("jobpool_items_processed_total", "jobpool_queue_items",
                 "jobpool_workers_busy", "jobpool_item_duration_seconds_bucket", "jobpool_jobs_finished_total",
                 "jobpool_jobs_rejected_total", "jobpool_tenant_items_queued", "jobpool_streams_active",
-                "jobpool_cel_failures_total", "jobpool_process_alive", "jobpool_process_crashes_total", "jobpool_cluster_members", "jobpool_cluster_membership_total", "jvm_memory_used_bytes", "http_server_requests_seconds_count");
+                "jobpool_cel_failures_total", "jobpool_process_alive", "jobpool_process_crashes_total", "jobpool_cluster_members", "jobpool_cluster_membership_total", "jobpool_cluster_chunks_total",
+                "jobpool_cluster_partitions_migrating", "jvm_memory_used_bytes", "http_server_requests_seconds_count");
     }
 
     @Test

@@ -229,7 +229,7 @@ class HelmChartTest {
         // cluster.* values are rendered only with cluster.enabled (off, the ConfigMap stays as it was):
         // see configMapCarriesTheClusterSettingsWhenOn
         Set<String> cluster = known.stream().filter(k -> k.startsWith("jobpool.cluster.")).collect(TreeSet::new, Set::add, Set::addAll);
-        assertThat(cluster).hasSize(9);
+        assertThat(cluster).hasSize(11);
         Set<String> leftOut = new TreeSet<>(cluster);
         leftOut.addAll(List.of("jobpool.security.api-keys", "jobpool.security.api-keys-file", "jobpool.plugins.dir",
                 "jobpool.process-functions"));
@@ -558,6 +558,8 @@ class HelmChartTest {
         assertThat(cluster.heartbeat()).isEqualTo(Duration.ofSeconds(1));
         assertThat(cluster.maxNoHeartbeat()).isEqualTo(Duration.ofSeconds(5));
         assertThat(cluster.leaveTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(cluster.quorum()).isZero();
+        assertThat(cluster.chunkTargetDuration()).isEqualTo(Duration.ofMillis(100));
         assertThat(cluster.members()).as("DNS discovery: no member list").isEmpty();
         assertThat(cluster.address()).as("each member binds to its pod's address").isNull();
         for (Class<?> properties : propertiesClasses()) {
@@ -576,7 +578,8 @@ class HelmChartTest {
     @Test
     void clusterSettingsFollowNonDefaultValues() throws IOException {
         Map<String, Object> values = merge(NON_DEFAULT, Map.of("cluster", Map.of("enabled", true, "name", "batch", "port", 5801,
-                "heartbeat", "2s", "maxNoHeartbeat", "30s", "leaveTimeout", "1m", "clusterDomain", "corp.example")));
+                "heartbeat", "2s", "maxNoHeartbeat", "30s", "leaveTimeout", "1m", "clusterDomain", "corp.example", "quorum", 2,
+                "chunkTargetDuration", "250ms")));
         Manifests m = render(values);
         io.jobpool.config.ClusterProperties cluster = bind(binder(applicationYaml(m)), "jobpool.cluster", io.jobpool.config.ClusterProperties.class);
 
@@ -586,6 +589,8 @@ class HelmChartTest {
         assertThat(cluster.heartbeat()).isEqualTo(Duration.ofSeconds(2));
         assertThat(cluster.maxNoHeartbeat()).isEqualTo(Duration.ofSeconds(30));
         assertThat(cluster.leaveTimeout()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(cluster.quorum()).isEqualTo(2);
+        assertThat(cluster.chunkTargetDuration()).isEqualTo(Duration.ofMillis(250));
         Node deployment = m.one("Deployment", "jobpool-test");
         assertThat(named(deployment.list("spec", "template", "spec", "containers", 0, "ports"), "hazelcast").at("containerPort")).isEqualTo(5801);
         assertThat(named(m.one("Service", "jobpool-test-headless").list("spec", "ports"), "hazelcast").at("port")).isEqualTo(5801);
@@ -608,6 +613,8 @@ class HelmChartTest {
                 .hasMessageContaining("cluster.maxNoHeartbeat (5s) must be longer than cluster.heartbeat (5s)");
         assertThatThrownBy(() -> render(clusterValues(Map.of("cluster", Map.of("port", 8080)))))
                 .hasMessageContaining("cluster.port 8080 must be a TCP port (1-65535) other than containerPort");
+        assertThatThrownBy(() -> render(clusterValues(Map.of("cluster", Map.of("quorum", 1)))))
+                .hasMessageContaining("cluster.quorum 1 must be 0 (no check) or at least 2");
     }
 
     @Test

@@ -127,7 +127,7 @@ class PrometheusExpositionIT extends MetricsServerTest {
         Promtool.Result result = promtool.checkRules(ALERT_RULES);
 
         assertThat(result.ok()).as("promtool check rules:%n%s", result.output()).isTrue();
-        assertThat(result.output()).contains("SUCCESS: 7 rules found");
+        assertThat(result.output()).contains("SUCCESS: 8 rules found");
     }
 
     @Test

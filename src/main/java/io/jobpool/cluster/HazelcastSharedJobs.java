@@ -1,0 +1,329 @@
+package io.jobpool.cluster;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.ExtendedMapEntry;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.topic.ITopic;
+import io.jobpool.job.SharedJobs;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The cluster's jobs over Hazelcast: maps with one backup each, changed through entry processors, and
+ * a topic for the news.
+ *
+ * <ul>
+ *   <li>{@value #JOBS}: each job as shared, by id. A new entry is the news that a job was shared.</li>
+ *   <li>{@value #LEASES}: each job's lease table, changed only by the processors below, which Hazelcast
+ *       runs one at a time on the entry's owner (and again on its backup): a claim takes a chunk
+ *       released by a lost member first (its attempt raised), else the next range; a commit checks that
+ *       the lease is still this member's, with this attempt. That check is the fence: a member that was
+ *       removed (killed, or hung and found by its missing heartbeats) and answers late is refused.</li>
+ *   <li>{@value #RESULTS}: each chunk's results, by job and start, stored before the commit, a newer
+ *       attempt's replacing an older one's; a reader takes only the attempt the table committed.</li>
+ *   <li>{@value #KEYS}: each tenant's {@code Idempotency-Key}s, first use wins, kept for the retention.</li>
+ *   <li>{@value #NEWS}: chunks committed and jobs ended. A topic loses messages with its member, so the
+ *       job layer also compares its copies with {@link #state} (see {@code JobReplication}).</li>
+ * </ul>
+ * A chunk whose member was lost {@link #MAX_ATTEMPTS} times is not offered again: the member that finds
+ * it lost holds it, to commit its items as failed.
+ */
+public final class HazelcastSharedJobs implements SharedJobs {
+
+    public static final String JOBS = "jobpool.jobs";
+    public static final String LEASES = "jobpool.leases";
+    public static final String RESULTS = "jobpool.chunk-results";
+    public static final String NEWS = "jobpool.job-news";
+    public static final String KEYS = "jobpool.idempotency-keys";
+
+    private final HazelcastInstance hazelcast;
+    private final IMap<String, SharedJob> jobs;
+    private final IMap<String, Table> tables;
+    private final IMap<String, Stored> results;
+    private final ITopic<Serializable> news;
+    private final IMap<String, KeyUse> keys;
+
+    public HazelcastSharedJobs(HazelcastInstance hazelcast) {
+        this.hazelcast = hazelcast;
+        this.jobs = hazelcast.getMap(JOBS);
+        this.tables = hazelcast.getMap(LEASES);
+        this.results = hazelcast.getMap(RESULTS);
+        this.news = hazelcast.getTopic(NEWS);
+        this.keys = hazelcast.getMap(KEYS);
+    }
+
+    private UUID self() {
+        return hazelcast.getCluster().getLocalMember().getUuid();
+    }
+
+    @Override
+    public void share(SharedJob job, int total) {
+        // the table first: a member that hears of the job finds its chunks
+        tables.set(job.id(), new Table(total));
+        jobs.set(job.id(), job);
+    }
+
+    @Override
+    public KeyUse useKey(String tenant, String key, KeyUse use, Duration retention) {
+        return keys.putIfAbsent(tenant + '\u0000' + key, use, Math.max(1, retention.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public Optional<SharedJob> find(String id) {
+        return Optional.ofNullable(jobs.get(id));
+    }
+
+    @Override
+    public List<SharedJob> all() {
+        return new ArrayList<>(jobs.values());
+    }
+
+    @Override
+    public Lease claim(String job, int size) {
+        return tables.executeOnKey(job, new Claim(size, self()));
+    }
+
+    @Override
+    public boolean commit(Lease lease, byte[] chunkResults) {
+        results.executeOnKey(key(lease.job(), lease.start()), new Store(lease.attempt(), chunkResults));
+        boolean won = Boolean.TRUE.equals(tables.executeOnKey(lease.job(), new Commit(lease.start(), self(), lease.attempt())));
+        if (won) {
+            news.publish(new Committed(lease.job(), lease.start(), lease.end(), lease.attempt()));
+        }
+        return won;
+    }
+
+    @Override
+    public Optional<byte[]> results(Committed chunk) {
+        Stored stored = results.get(key(chunk.job(), chunk.start()));
+        return stored != null && stored.attempt() == chunk.attempt() ? Optional.of(stored.bytes()) : Optional.empty();
+    }
+
+    @Override
+    public State state(String job) {
+        Table table = tables.get(job);
+        if (table == null) {
+            return new State(List.of(), false, null);
+        }
+        List<Committed> committed = new ArrayList<>(table.done.size());
+        table.done.forEach((start, attempt) -> committed.add(new Committed(job, start, table.ends.get(start), attempt)));
+        return new State(committed, !table.released.isEmpty() || table.cursor < table.total, table.ending);
+    }
+
+    @Override
+    public void end(String job, Ending ending) {
+        if (Boolean.TRUE.equals(tables.executeOnKey(job, new End(ending)))) {
+            news.publish(new Ended(job, ending));
+        }
+    }
+
+    @Override
+    public void releaseOwn() {
+        tables.executeOnEntries(new Release(self(), self(), false));
+    }
+
+    @Override
+    public List<Lease> release(String member) {
+        List<Lease> lost = new ArrayList<>();
+        Map<String, List<Lease>> byJob = tables.executeOnEntries(new Release(UUID.fromString(member), self(), true));
+        byJob.values().forEach(lost::addAll);
+        return lost;
+    }
+
+    @Override
+    public void expire(String job, Duration after) {
+        long millis = Math.max(1, after.toMillis());
+        Table table = tables.get(job);
+        if (table != null) {
+            Set<String> keys = new HashSet<>();
+            table.ends.keySet().forEach(start -> keys.add(key(job, start)));
+            results.executeOnKeys(keys, new Expire<>(millis));
+        }
+        tables.executeOnKey(job, new Expire<>(millis));
+        jobs.executeOnKey(job, new Expire<>(millis));
+    }
+
+    @Override
+    public void listen(Listener listener) {
+        jobs.addEntryListener((EntryAddedListener<String, SharedJob>) event -> listener.shared(event.getValue()), true);
+        news.addMessageListener(message -> {
+            Object item = message.getMessageObject();
+            if (item instanceof Committed chunk) {
+                listener.committed(chunk);
+            } else if (item instanceof Ended ended) {
+                listener.ended(ended.job(), ended.ending());
+            }
+        });
+        hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent event) {
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent event) {
+                listener.memberLost(event.getMember().getUuid().toString());
+            }
+        });
+    }
+
+    private static String key(String job, int start) {
+        return job + ":" + start;
+    }
+
+    // ---- what lives in the maps and travels on the topic, changed only by the processors below
+
+    record Ended(String job, Ending ending) implements Serializable {
+    }
+
+    /** One job's chunks: the next unclaimed item, each chunk's end, chunks held, released and done, its ending. */
+    static final class Table implements Serializable {
+        final int total;
+        int cursor;
+        final Map<Integer, Integer> ends = new HashMap<>();
+        final Map<Integer, Holder> held = new TreeMap<>();
+        final TreeMap<Integer, Integer> released = new TreeMap<>();
+        final Map<Integer, Integer> done = new HashMap<>();
+        Ending ending;
+
+        Table(int total) {
+            this.total = total;
+        }
+    }
+
+    /** Who holds a chunk, for which attempt. */
+    record Holder(UUID owner, int attempt) implements Serializable {
+    }
+
+    record Stored(int attempt, byte[] bytes) implements Serializable {
+    }
+
+    record Claim(int size, UUID owner) implements EntryProcessor<String, Table, Lease> {
+        @Override
+        public Lease process(Map.Entry<String, Table> entry) {
+            Table table = entry.getValue();
+            if (table == null || table.ending != null) {
+                return null;
+            }
+            Lease lease;
+            Map.Entry<Integer, Integer> again = table.released.pollFirstEntry();
+            if (again != null) {
+                lease = new Lease(entry.getKey(), again.getKey(), table.ends.get(again.getKey()), again.getValue());
+            } else if (table.cursor < table.total) {
+                int start = table.cursor;
+                int end = (int) Math.min(table.total, (long) start + Math.max(1, size));
+                table.cursor = end;
+                table.ends.put(start, end);
+                lease = new Lease(entry.getKey(), start, end, 1);
+            } else {
+                return null;
+            }
+            table.held.put(lease.start(), new Holder(owner, lease.attempt()));
+            entry.setValue(table);
+            return lease;
+        }
+    }
+
+    record Commit(int start, UUID owner, int attempt) implements EntryProcessor<String, Table, Boolean> {
+        @Override
+        public Boolean process(Map.Entry<String, Table> entry) {
+            Table table = entry.getValue();
+            Holder holder = table == null ? null : table.held.get(start);
+            if (holder == null || !holder.owner().equals(owner) || holder.attempt() != attempt) {
+                return false;
+            }
+            table.held.remove(start);
+            table.done.put(start, attempt);
+            entry.setValue(table);
+            return true;
+        }
+    }
+
+    /** Sets the job's ending unless it has one: true if this one is it. */
+    record End(Ending ending) implements EntryProcessor<String, Table, Boolean> {
+        @Override
+        public Boolean process(Map.Entry<String, Table> entry) {
+            Table table = entry.getValue();
+            if (table == null || table.ending != null) {
+                return false;
+            }
+            table.ending = ending;
+            entry.setValue(table);
+            return true;
+        }
+    }
+
+    /**
+     * Takes back the chunks {@code member} holds. With {@code lost}, the member is gone: each chunk is
+     * offered again with its attempt raised, or, past the last attempt, held by {@code finder} to be
+     * committed as failed. Without, the member leaves in order and its chunks go back as they were.
+     */
+    record Release(UUID member, UUID finder, boolean lost) implements EntryProcessor<String, Table, List<Lease>> {
+        @Override
+        public List<Lease> process(Map.Entry<String, Table> entry) {
+            Table table = entry.getValue();
+            List<Lease> settle = new ArrayList<>();
+            boolean changed = false;
+            for (var held = table.held.entrySet().iterator(); held.hasNext(); ) {
+                Map.Entry<Integer, Holder> chunk = held.next();
+                if (!chunk.getValue().owner().equals(member)) {
+                    continue;
+                }
+                changed = true;
+                int start = chunk.getKey();
+                int attempt = chunk.getValue().attempt();
+                if (!lost) {
+                    held.remove();
+                    table.released.put(start, attempt);
+                } else if (attempt >= MAX_ATTEMPTS) {
+                    chunk.setValue(new Holder(finder, attempt + 1));
+                    settle.add(new Lease(entry.getKey(), start, table.ends.get(start), attempt + 1));
+                } else {
+                    held.remove();
+                    table.released.put(start, attempt + 1);
+                }
+            }
+            if (changed) {
+                entry.setValue(table);
+            }
+            return settle;
+        }
+    }
+
+    /** Keeps the results of the newest attempt: a late answer of an older one does not replace them. */
+    record Store(int attempt, byte[] bytes) implements EntryProcessor<String, Stored, Void> {
+        @Override
+        public Void process(Map.Entry<String, Stored> entry) {
+            Stored current = entry.getValue();
+            if (current == null || current.attempt() <= attempt) {
+                entry.setValue(new Stored(attempt, bytes));
+            }
+            return null;
+        }
+    }
+
+    /** Lets an entry go after {@code millis}. */
+    record Expire<V>(long millis) implements EntryProcessor<String, V, Void> {
+        @Override
+        public Void process(Map.Entry<String, V> entry) {
+            if (entry.getValue() != null) {
+                ((ExtendedMapEntry<String, V>) entry).setValue(entry.getValue(), millis, TimeUnit.MILLISECONDS);
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.jobpool.job;
+
+import io.jobpool.execution.TaskOutcome;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the job layer needs from a cluster: every job's shared description, its chunks as leases that
+ * any member claims, the committed results of each chunk, and the news of all three. Implemented over
+ * Hazelcast in {@code io.jobpool.cluster}; a service of one member has none.
+ *
+ * <p>The guarantees the job layer builds on: a job is shared (and backed up on another member) before
+ * its submission is answered; a chunk's results are stored (and backed up) before the chunk counts as
+ * committed; a commit is refused unless this member still holds the chunk's lease for that attempt, so
+ * a member that was removed and answers late is fenced off; a lost member's chunks are claimable
+ * again once every member has heard of the loss.
+ */
+public interface SharedJobs {
+
+    /** A job as every member learns it: enough to build its own copy. {@code spec} is {@link SharedSpec}'s JSON. */
+    record SharedJob(String id, String tenant, String function, int maxPending, Instant createdAt, byte[] spec)
+            implements Serializable {
+    }
+
+    /** Chunk {@code [start, end)} of a job, held by this member for one attempt (the first is 1). */
+    record Lease(String job, int start, int end, int attempt) implements Serializable {
+    }
+
+    /** A chunk whose results count: those of this attempt. */
+    record Committed(String job, int start, int end, int attempt) implements Serializable {
+    }
+
+    /**
+     * How a job ended on one member when that ends it on every member: cancelled, an item failed (with
+     * fail-fast), its deadline passed. Completion needs no telling: each member counts the commits.
+     */
+    record Ending(TaskOutcome.Kind kind, int index, String type, String message) implements Serializable {
+    }
+
+    /** An {@code Idempotency-Key}'s first use: the fingerprint of its request and the job it made. */
+    record KeyUse(String fingerprint, String job) implements Serializable {
+    }
+
+    /** Where a job stands in the cluster: its committed chunks, whether one is free to claim, its ending. */
+    record State(List<Committed> committed, boolean claimable, Ending ending) {
+    }
+
+    /** News from the cluster, handed over in the order it came on one thread of the listener's choice. */
+    interface Listener {
+
+        /** A job was shared by some member (this one included). */
+        void shared(SharedJob job);
+
+        /** A chunk was committed by some member (this one included). */
+        void committed(Committed chunk);
+
+        /** A job ended on some member in a way that ends it everywhere. */
+        void ended(String job, Ending ending);
+
+        /** A member left or was lost: its chunks are to be taken back ({@link #release}). */
+        void memberLost(String member);
+    }
+
+    /** A chunk whose member was lost this many times is not run again: its items fail as {@code WorkerLost}. */
+    int MAX_ATTEMPTS = 3;
+
+    /** Shares a new job of {@code total} items; returns once it is stored with its backup. */
+    void share(SharedJob job, int total);
+
+    /**
+     * Records {@code use} as the first use of the tenant's key for {@code retention}, unless a request
+     * through any member used it first: returns that first use then, else {@code null}.
+     */
+    KeyUse useKey(String tenant, String key, KeyUse use, Duration retention);
+
+    /** A shared job that was not forgotten yet. */
+    Optional<SharedJob> find(String id);
+
+    /** Every shared job not forgotten yet, for a member that joins or lost news. */
+    List<SharedJob> all();
+
+    /** The next chunk of at most {@code size} items for this member (a released one first), or {@code null}. */
+    Lease claim(String job, int size);
+
+    /** Stores the chunk's results and commits it; false if this member no longer holds the lease (fenced). */
+    boolean commit(Lease lease, byte[] results);
+
+    /** The results a committed chunk was committed with. */
+    Optional<byte[]> results(Committed chunk);
+
+    State state(String job);
+
+    /** Ends a job on every member, unless it ended so already (the first ending stays). */
+    void end(String job, Ending ending);
+
+    /**
+     * Offers again every chunk {@code member} held, in every job, with its attempt raised; returns the
+     * chunks it held for the last attempt, which this member now holds, to commit as failed. Every member
+     * that hears of a loss calls this; the first call does the work.
+     */
+    List<Lease> release(String member);
+
+    /** This member leaves: the chunks it still holds are offered again as they were, no attempt spent. */
+    void releaseOwn();
+
+    /** Drops everything of an ended job from the cluster once {@code after} has passed. */
+    void expire(String job, Duration after);
+
+    void listen(Listener listener);
+}

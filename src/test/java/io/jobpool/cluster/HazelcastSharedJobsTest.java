@@ -1,0 +1,208 @@
+package io.jobpool.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.jobpool.execution.TaskOutcome;
+import io.jobpool.job.SharedJobs;
+import io.jobpool.support.PackagedJar;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The cluster's jobs on real Hazelcast members (three, in this JVM, on loopback): disjoint claims across
+ * members, a killed member's chunks offered again with the next attempt and nothing committed lost, a
+ * late answer of a removed member fenced off, a chunk lost after three members died under it, and a
+ * member that leaves in order handing its chunks back without spending an attempt.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class HazelcastSharedJobsTest {
+
+    private final List<HazelcastInstance> members = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        members.forEach(member -> member.getLifecycleService().terminate());
+    }
+
+    @Test
+    void membersClaimDisjointChunksUntilTheJobIsCovered() throws IOException {
+        start(3);
+        HazelcastSharedJobs[] shared = {jobs(0), jobs(1), jobs(2)};
+        shared[0].share(job("job"), 100);
+
+        Set<Integer> covered = new HashSet<>();
+        int turn = 0;
+        SharedJobs.Lease lease;
+        while ((lease = shared[turn++ % 3].claim("job", 7)) != null) {
+            for (int item = lease.start(); item < lease.end(); item++) {
+                assertThat(covered.add(item)).as("item %d claimed twice", item).isTrue();
+            }
+            assertThat(lease.attempt()).isEqualTo(1);
+        }
+        assertThat(covered).hasSize(100);
+        assertThat(shared[1].state("job").claimable()).isFalse();
+    }
+
+    @Test
+    void aKilledMembersChunksRunAgainElsewhereAndCommittedChunksSurvive() throws IOException {
+        start(3);
+        HazelcastSharedJobs first = jobs(0);
+        HazelcastSharedJobs doomed = jobs(2);
+        first.share(job("job"), 20);
+        SharedJobs.Lease finished = doomed.claim("job", 10);
+        assertThat(doomed.commit(finished, bytes("first ten"))).isTrue();
+        SharedJobs.Lease running = doomed.claim("job", 10);
+        String lost = members.get(2).getCluster().getLocalMember().getUuid().toString();
+
+        members.get(2).getLifecycleService().terminate(); // like kill -9: no graceful leave
+        await().atMost(10, TimeUnit.SECONDS).until(() -> members.get(0).getCluster().getMembers().size() == 2);
+        assertThat(first.state("job").claimable()).isFalse();
+        assertThat(first.release(lost)).isEmpty();
+        assertThat(first.state("job").claimable()).isTrue();
+
+        SharedJobs.Lease again = first.claim("job", 10);
+        assertThat(again).isEqualTo(new SharedJobs.Lease("job", running.start(), running.end(), 2));
+        assertThat(first.commit(again, bytes("second ten"))).isTrue();
+        assertThat(first.state("job").committed()).containsExactlyInAnyOrder(
+                new SharedJobs.Committed("job", 0, 10, 1), new SharedJobs.Committed("job", 10, 20, 2));
+        assertThat(first.results(new SharedJobs.Committed("job", 0, 10, 1))).map(HazelcastSharedJobsTest::text).contains("first ten");
+        assertThat(first.results(new SharedJobs.Committed("job", 10, 20, 2))).map(HazelcastSharedJobsTest::text).contains("second ten");
+    }
+
+    @Test
+    void aLateAnswerOfARemovedMemberIsFencedOff() throws IOException {
+        start(2);
+        HazelcastSharedJobs hung = jobs(1);
+        HazelcastSharedJobs survivor = jobs(0);
+        survivor.share(job("job"), 5);
+        SharedJobs.Lease stale = hung.claim("job", 5);
+
+        // the hung member is removed (as missing heartbeats would remove it) and its chunk runs again
+        survivor.release(members.get(1).getCluster().getLocalMember().getUuid().toString());
+        SharedJobs.Lease fresh = survivor.claim("job", 5);
+        assertThat(survivor.commit(fresh, bytes("fresh"))).isTrue();
+
+        // then the hung member wakes up and answers: refused, and its bytes are never read
+        assertThat(hung.commit(stale, bytes("stale"))).isFalse();
+        assertThat(survivor.state("job").committed()).containsExactly(new SharedJobs.Committed("job", 0, 5, 2));
+        assertThat(survivor.results(new SharedJobs.Committed("job", 0, 5, 2))).map(HazelcastSharedJobsTest::text).contains("fresh");
+    }
+
+    @Test
+    void aChunkWhoseMemberDiesThreeTimesIsHeldByTheFinderToFailNotOfferedAgain() throws IOException {
+        start(1);
+        HazelcastSharedJobs shared = jobs(0);
+        shared.share(job("job"), 4);
+        UUID[] dead = {UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID()};
+
+        List<SharedJobs.Lease> lost = List.of();
+        for (int attempt = 1; attempt <= SharedJobs.MAX_ATTEMPTS; attempt++) {
+            SharedJobs.Lease lease = shared.claim("job", 4);
+            assertThat(lease.attempt()).isEqualTo(attempt);
+            // as if the member that claimed it (here: this one, under another name) died holding it
+            members.get(0).<String, HazelcastSharedJobs.Table>getMap(HazelcastSharedJobs.LEASES)
+                    .executeOnKey("job", new Rename(lease.start(), dead[attempt - 1]));
+            lost = shared.release(dead[attempt - 1].toString());
+            assertThat(lost).hasSize(attempt == SharedJobs.MAX_ATTEMPTS ? 1 : 0);
+        }
+        assertThat(shared.claim("job", 4)).isNull();
+        SharedJobs.Lease toFail = lost.get(0);
+        assertThat(toFail.attempt()).isEqualTo(SharedJobs.MAX_ATTEMPTS + 1);
+        assertThat(shared.commit(toFail, bytes("WorkerLost"))).isTrue();
+        assertThat(shared.state("job").committed()).containsExactly(new SharedJobs.Committed("job", 0, 4, 4));
+    }
+
+    @Test
+    void aMemberThatLeavesHandsItsChunksBackWithoutSpendingAnAttempt() throws IOException {
+        start(2);
+        HazelcastSharedJobs leaving = jobs(1);
+        HazelcastSharedJobs staying = jobs(0);
+        staying.share(job("job"), 6);
+        SharedJobs.Lease held = leaving.claim("job", 6);
+
+        leaving.releaseOwn();
+
+        assertThat(staying.claim("job", 6)).isEqualTo(new SharedJobs.Lease("job", 0, 6, held.attempt()));
+        assertThat(leaving.commit(held, bytes("late"))).isFalse();
+    }
+
+    @Test
+    void theFirstEndingStaysAndEndsClaims() throws IOException {
+        start(1);
+        HazelcastSharedJobs shared = jobs(0);
+        shared.share(job("job"), 6);
+        SharedJobs.Ending cancelled = new SharedJobs.Ending(TaskOutcome.Kind.CANCELLED, -1, "Cancelled", "the job was cancelled");
+
+        shared.end("job", cancelled);
+        shared.end("job", new SharedJobs.Ending(TaskOutcome.Kind.TIMED_OUT, -1, "TimedOut", "late"));
+
+        assertThat(shared.state("job").ending()).isEqualTo(cancelled);
+        assertThat(shared.claim("job", 6)).isNull();
+    }
+
+    /** Test only: gives a held chunk to another owner, standing in for the member that claimed it. */
+    record Rename(int start, UUID owner) implements com.hazelcast.map.EntryProcessor<String, HazelcastSharedJobs.Table, Void> {
+        @Override
+        public Void process(java.util.Map.Entry<String, HazelcastSharedJobs.Table> entry) {
+            HazelcastSharedJobs.Table table = entry.getValue();
+            table.held.put(start, new HazelcastSharedJobs.Holder(owner, table.held.get(start).attempt()));
+            entry.setValue(table);
+            return null;
+        }
+    }
+
+    private HazelcastSharedJobs jobs(int member) {
+        return new HazelcastSharedJobs(members.get(member));
+    }
+
+    private static SharedJobs.SharedJob job(String id) {
+        return new SharedJobs.SharedJob(id, "acme", "square", 100, Instant.now(), bytes("{}"));
+    }
+
+    private void start(int count) throws IOException {
+        String cluster = "leases-" + UUID.randomUUID();
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ports.add(PackagedJar.freeMemberPort());
+        }
+        List<String> addresses = ports.stream().map(port -> "127.0.0.1:" + port).toList();
+        for (int port : ports) {
+            Config config = new Config().setClusterName(cluster);
+            config.setProperty("hazelcast.logging.type", "none"); // its INFO on every migration would flood the build log
+            config.setProperty("hazelcast.phone.home.enabled", "false");
+            config.setProperty("hazelcast.wait.seconds.before.join", "0");
+            config.getNetworkConfig().setPort(port).setPortAutoIncrement(false)
+                    .getInterfaces().setEnabled(true).setInterfaces(List.of("127.0.0.1"));
+            JoinConfig join = config.getNetworkConfig().getJoin();
+            join.getMulticastConfig().setEnabled(false);
+            join.getAutoDetectionConfig().setEnabled(false);
+            join.getTcpIpConfig().setEnabled(true).setMembers(addresses);
+            members.add(Hazelcast.newHazelcastInstance(config));
+        }
+        await().atMost(60, TimeUnit.SECONDS).until(() -> members.stream().allMatch(m -> m.getCluster().getMembers().size() == count));
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}
