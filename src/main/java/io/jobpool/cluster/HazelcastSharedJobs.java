@@ -22,6 +22,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The cluster's jobs over Hazelcast: maps with one backup each, changed through entry processors, and
@@ -57,6 +59,13 @@ public final class HazelcastSharedJobs implements SharedJobs {
     private final IMap<String, Stored> results;
     private final ITopic<Serializable> news;
     private final IMap<String, KeyUse> keys;
+    /**
+     * A hand-back ({@link #releaseOwn}) keeps each chunk's attempt, so the results store cannot tell this
+     * member's late results from those of the member that claims the chunk next: once it handed its chunks
+     * back, this member stores no more results. Commits hold the read lock, the hand-back the write lock.
+     */
+    private final ReadWriteLock handBack = new ReentrantReadWriteLock();
+    private boolean handedBack;
 
     public HazelcastSharedJobs(HazelcastInstance hazelcast) {
         this.hazelcast = hazelcast;
@@ -100,8 +109,17 @@ public final class HazelcastSharedJobs implements SharedJobs {
 
     @Override
     public boolean commit(Lease lease, byte[] chunkResults) {
-        results.executeOnKey(key(lease.job(), lease.start()), new Store(lease.attempt(), chunkResults));
-        boolean won = Boolean.TRUE.equals(tables.executeOnKey(lease.job(), new Commit(lease.start(), self(), lease.attempt())));
+        boolean won;
+        handBack.readLock().lock();
+        try {
+            if (handedBack) {
+                return false;
+            }
+            results.executeOnKey(key(lease.job(), lease.start()), new Store(lease.attempt(), chunkResults));
+            won = Boolean.TRUE.equals(tables.executeOnKey(lease.job(), new Commit(lease.start(), self(), lease.attempt())));
+        } finally {
+            handBack.readLock().unlock();
+        }
         if (won) {
             news.publish(new Committed(lease.job(), lease.start(), lease.end(), lease.attempt()));
         }
@@ -134,6 +152,12 @@ public final class HazelcastSharedJobs implements SharedJobs {
 
     @Override
     public void releaseOwn() {
+        handBack.writeLock().lock();
+        try {
+            handedBack = true;
+        } finally {
+            handBack.writeLock().unlock();
+        }
         tables.executeOnEntries(new Release(self(), self(), false));
     }
 

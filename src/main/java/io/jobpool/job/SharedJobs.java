@@ -104,7 +104,10 @@ public interface SharedJobs {
      */
     List<Lease> release(String member);
 
-    /** This member leaves: the chunks it still holds are offered again as they were, no attempt spent. */
+    /**
+     * This member leaves: the chunks it still holds are offered again as they were, no attempt spent; a
+     * commit of this member after it is refused without storing its results.
+     */
     void releaseOwn();
 
     /** Drops everything of an ended job from the cluster once {@code after} has passed. */

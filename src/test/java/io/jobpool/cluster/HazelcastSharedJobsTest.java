@@ -143,6 +143,24 @@ class HazelcastSharedJobsTest {
     }
 
     @Test
+    void aLateCommitOfAMemberThatHandedItsChunkBackDoesNotReplaceTheResultsThatCount() throws IOException {
+        start(2);
+        HazelcastSharedJobs leaving = jobs(1);
+        HazelcastSharedJobs staying = jobs(0);
+        staying.share(job("job"), 6);
+        SharedJobs.Lease held = leaving.claim("job", 6);
+        leaving.releaseOwn();
+        SharedJobs.Lease again = staying.claim("job", 6);
+        assertThat(staying.commit(again, bytes("counted"))).isTrue();
+
+        // the leaving member's chunk ran past the grace and ends after the hand-back: same chunk, same attempt
+        assertThat(leaving.commit(held, bytes("late"))).isFalse();
+
+        SharedJobs.Committed committed = staying.state("job").committed().get(0);
+        assertThat(staying.results(committed).map(HazelcastSharedJobsTest::text)).contains("counted");
+    }
+
+    @Test
     void theFirstEndingStaysAndEndsClaims() throws IOException {
         start(1);
         HazelcastSharedJobs shared = jobs(0);
