@@ -176,16 +176,40 @@ public final class JobService {
      */
     private Job replayed(String tenant, Idempotency idempotency, SharedJobs.KeyUse use) {
         JobId earlier = idempotencyKeys.find(tenant, idempotency.key(), idempotency.fingerprint());
-        if (earlier == null && use != null) {
-            SharedJobs.KeyUse first = cluster.useKey(tenant, idempotency.key(), use, settings.retention());
-            if (first != null) {
-                idempotencyKeys.remember(tenant, idempotency.key(), first.fingerprint(), JobId.parse(first.job()).orElseThrow(),
-                        clock.instant());
-                earlier = idempotencyKeys.find(tenant, idempotency.key(), idempotency.fingerprint());
+        Job known = earlier == null ? null : findHereOrInCluster(earlier).orElse(null);
+        if (known != null || use == null) {
+            return known;
+        }
+        SharedJobs.KeyUse first = cluster.useKey(tenant, idempotency.key(), use, settings.retention());
+        if (first == null) {
+            return null; // this request took the key
+        }
+        idempotencyKeys.remember(tenant, idempotency.key(), first.fingerprint(), JobId.parse(first.job()).orElseThrow(),
+                clock.instant());
+        earlier = idempotencyKeys.find(tenant, idempotency.key(), idempotency.fingerprint()); // throws if it differed
+        // the member that took the key shares its job right after: wait for it rather than make a second job
+        long deadline = System.nanoTime() + KEY_JOB_WAIT.toNanos();
+        while (true) {
+            Optional<Job> job = findHereOrInCluster(earlier);
+            if (job.isPresent()) {
+                return job.get();
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new JobpoolException(Refusal.SHUTTING_DOWN, "the job of an earlier request with this Idempotency-Key,"
+                        + " through another member, is not in the cluster yet; retry later");
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JobpoolException(Refusal.SHUTTING_DOWN, "interrupted while waiting for the job of an earlier"
+                        + " request with this Idempotency-Key; retry later");
             }
         }
-        return earlier == null ? null : findHereOrInCluster(earlier).orElse(null);
     }
+
+    /** How long a request waits for the job another member made for the same key to be shared. */
+    private static final Duration KEY_JOB_WAIT = Duration.ofSeconds(1);
 
     private void share(Job job, JobSpec spec) {
         JobRecord record = job.record();
