@@ -93,6 +93,12 @@ public final class HazelcastSharedJobs implements SharedJobs {
     }
 
     @Override
+    public boolean replaceKey(String tenant, String key, KeyUse expected, KeyUse use, Duration retention) {
+        return Boolean.TRUE.equals(keys.executeOnKey(tenant + '\u0000' + key,
+                new ReplaceKey(expected, use, Math.max(1, retention.toMillis()))));
+    }
+
+    @Override
     public Optional<SharedJob> find(String id) {
         return Optional.ofNullable(jobs.get(id));
     }
@@ -337,6 +343,18 @@ public final class HazelcastSharedJobs implements SharedJobs {
                 entry.setValue(new Stored(attempt, bytes));
             }
             return null;
+        }
+    }
+
+    /** Replaces a key's use if it is still {@code expected}, kept for {@code millis}: true if replaced. */
+    record ReplaceKey(KeyUse expected, KeyUse use, long millis) implements EntryProcessor<String, KeyUse, Boolean> {
+        @Override
+        public Boolean process(Map.Entry<String, KeyUse> entry) {
+            if (!expected.equals(entry.getValue())) {
+                return false;
+            }
+            ((ExtendedMapEntry<String, KeyUse>) entry).setValue(use, millis, TimeUnit.MILLISECONDS);
+            return true;
         }
     }
 

@@ -195,6 +195,12 @@ public final class JobService {
                 return job.get();
             }
             if (System.nanoTime() - deadline > 0) {
+                // its member could not share it (it failed to start there): this request takes the key over
+                if (cluster.replaceKey(tenant, idempotency.key(), first, use, settings.retention())) {
+                    idempotencyKeys.remember(tenant, idempotency.key(), idempotency.fingerprint(), JobId.parse(use.job())
+                            .orElseThrow(), clock.instant());
+                    return null;
+                }
                 throw new JobpoolException(Refusal.SHUTTING_DOWN, "the job of an earlier request with this Idempotency-Key,"
                         + " through another member, is not in the cluster yet; retry later");
             }

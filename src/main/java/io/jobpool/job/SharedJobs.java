@@ -77,6 +77,13 @@ public interface SharedJobs {
      */
     KeyUse useKey(String tenant, String key, KeyUse use, Duration retention);
 
+    /**
+     * Records {@code use} as the tenant's key's use in place of {@code expected}, for {@code retention}, if
+     * {@code expected} is still its use: true if it was replaced. For a key whose first use named a job
+     * that never came (its member could not share it).
+     */
+    boolean replaceKey(String tenant, String key, KeyUse expected, KeyUse use, Duration retention);
+
     /** A shared job that was not forgotten yet. */
     Optional<SharedJob> find(String id);
 

@@ -161,6 +161,21 @@ class HazelcastSharedJobsTest {
     }
 
     @Test
+    void aKeyIsReplacedOnlyIfItsUseIsStillTheExpectedOneAndKeepsItsRetention() throws IOException {
+        start(1);
+        HazelcastSharedJobs shared = jobs(0);
+        SharedJobs.KeyUse first = new SharedJobs.KeyUse("fp", "a");
+        SharedJobs.KeyUse second = new SharedJobs.KeyUse("fp", "b");
+        assertThat(shared.useKey("acme", "k", first, java.time.Duration.ofMinutes(1))).isNull();
+
+        assertThat(shared.replaceKey("acme", "k", second, new SharedJobs.KeyUse("fp", "c"), java.time.Duration.ofMinutes(1))).isFalse();
+        assertThat(shared.replaceKey("acme", "k", first, second, java.time.Duration.ofSeconds(1))).isTrue();
+
+        assertThat(shared.useKey("acme", "k", first, java.time.Duration.ofMinutes(1))).isEqualTo(second);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> shared.useKey("acme", "k", first, java.time.Duration.ofMinutes(1)) == null);
+    }
+
+    @Test
     void theFirstEndingStaysAndEndsClaims() throws IOException {
         start(1);
         HazelcastSharedJobs shared = jobs(0);

@@ -67,6 +67,29 @@ class SharedIdempotencyTest {
         assertThat(submission.job().id().value()).isEqualTo(other);
     }
 
+    @Test
+    void aKeyWhoseJobNeverCameIsTakenOverInsteadOfRefusedForEver() {
+        String other = JobId.random().value();
+        List<String> shared = new java.util.concurrent.CopyOnWriteArrayList<>();
+        JobService service = service(new NoJobsYet(other) {
+            @Override
+            public boolean replaceKey(String tenant, String key, KeyUse expected, KeyUse use, Duration retention) {
+                return expected.job().equals(other);
+            }
+
+            @Override
+            public void share(SharedJob job, int total) {
+                shared.add(job.id());
+            }
+        }, JsonMapper.builder().build());
+        JobSpec spec = new JobSpec("square", null, null, List.of(1, 2, 3), RunOptions.DEFAULTS);
+
+        JobService.Submission submission = service.submit("acme", spec, new JobService.Idempotency("key-1", "fp"));
+
+        assertThat(submission.replayed()).isFalse();
+        assertThat(shared).containsExactly(submission.job().id().value());
+    }
+
     private JobService service(SharedJobs cluster, JsonMapper mapper) {
         return new JobService(new JobFunctions(new FunctionCatalog(List.of(new Square())),
                 new CelExpressions(CelLimits.DEFAULTS, meters)), engine, new InMemoryJobRegistry(), List.of(),
@@ -90,6 +113,11 @@ class SharedIdempotencyTest {
         @Override
         public KeyUse useKey(String tenant, String key, KeyUse use, Duration retention) {
             return new KeyUse(use.fingerprint(), job);
+        }
+
+        @Override
+        public boolean replaceKey(String tenant, String key, KeyUse expected, KeyUse use, Duration retention) {
+            return false;
         }
 
         @Override
