@@ -142,11 +142,21 @@ public final class HazelcastSharedJobs implements SharedJobs {
     public State state(String job) {
         Table table = tables.get(job);
         if (table == null) {
-            return new State(List.of(), false, null);
+            return new State(List.of(), false, null, Set.of());
         }
         List<Committed> committed = new ArrayList<>(table.done.size());
         table.done.forEach((start, attempt) -> committed.add(new Committed(job, start, table.ends.get(start), attempt)));
-        return new State(committed, !table.released.isEmpty() || table.cursor < table.total, table.ending);
+        Set<String> gone = new HashSet<>();
+        if (!table.held.isEmpty()) {
+            Set<UUID> members = new HashSet<>();
+            hazelcast.getCluster().getMembers().forEach(member -> members.add(member.getUuid()));
+            table.held.values().forEach(holder -> {
+                if (!members.contains(holder.owner())) {
+                    gone.add(holder.owner().toString());
+                }
+            });
+        }
+        return new State(committed, !table.released.isEmpty() || table.cursor < table.total, table.ending, gone);
     }
 
     @Override

@@ -6,7 +6,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -113,11 +115,33 @@ public final class JobReplication implements SharedJobs.Listener, AutoCloseable 
         }
     }
 
+    /** Members gone but holding chunks, as the last sweep and this one found them; on the replication thread only. */
+    private Set<String> goneBefore = new HashSet<>();
+    private Set<String> gonePreviously = new HashSet<>();
+
     /** Compares each live job with the cluster's state: what an event missed is caught up here. */
     private void sweep() {
+        goneBefore = gonePreviously;
+        gonePreviously = new HashSet<>();
         try {
             for (Job job : jobs.sharedLive()) {
                 SharedJobs.State state = cluster.state(job.id().value());
+                boolean released = false;
+                for (String gone : state.goneHolders()) {
+                    gonePreviously.add(gone);
+                    // seen gone in two sweeps (not a member that joined a moment ago, before this one heard of it):
+                    // its loss was heard of when the cluster could not act on it (below the quorum); act now
+                    if (goneBefore.contains(gone)) {
+                        log.warn("Job {}: member {} is gone but still held chunks; taking them back", job.id(), gone);
+                        for (SharedJobs.Lease lease : cluster.release(gone)) {
+                            settleLost(lease);
+                        }
+                        released = true;
+                    }
+                }
+                if (released) {
+                    state = cluster.state(job.id().value());
+                }
                 for (SharedJobs.Committed chunk : state.committed()) {
                     apply(job, chunk);
                 }

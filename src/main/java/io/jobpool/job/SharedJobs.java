@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What the job layer needs from a cluster: every job's shared description, its chunks as leases that
@@ -45,8 +46,11 @@ public interface SharedJobs {
     record KeyUse(String fingerprint, String job) implements Serializable {
     }
 
-    /** Where a job stands in the cluster: its committed chunks, whether one is free to claim, its ending. */
-    record State(List<Committed> committed, boolean claimable, Ending ending) {
+    /**
+     * Where a job stands in the cluster: its committed chunks, whether one is free to claim, its ending,
+     * and the members no longer in the cluster that still hold chunks of it (their loss was not acted on).
+     */
+    record State(List<Committed> committed, boolean claimable, Ending ending, Set<String> goneHolders) {
     }
 
     /** News from the cluster, handed over in the order it came on one thread of the listener's choice. */

@@ -176,6 +176,24 @@ class HazelcastSharedJobsTest {
     }
 
     @Test
+    void aChunkHeldByAMemberNoLongerInTheClusterIsReportedUntilReleased() throws IOException {
+        start(2);
+        HazelcastSharedJobs staying = jobs(0);
+        staying.share(job("job"), 6);
+        String dying = members.get(1).getCluster().getLocalMember().getUuid().toString();
+        jobs(1).claim("job", 3);
+        staying.claim("job", 3);
+        assertThat(staying.state("job").goneHolders()).isEmpty();
+
+        members.get(1).getLifecycleService().terminate();
+        await().atMost(30, TimeUnit.SECONDS).until(() -> members.get(0).getCluster().getMembers().size() == 1);
+
+        assertThat(staying.state("job").goneHolders()).containsExactly(dying);
+        staying.release(dying);
+        assertThat(staying.state("job").goneHolders()).isEmpty();
+    }
+
+    @Test
     void theFirstEndingStaysAndEndsClaims() throws IOException {
         start(1);
         HazelcastSharedJobs shared = jobs(0);

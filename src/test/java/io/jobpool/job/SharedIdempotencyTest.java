@@ -147,7 +147,7 @@ class SharedIdempotencyTest {
 
         @Override
         public State state(String id) {
-            return new State(List.of(), false, null);
+            return new State(List.of(), false, null, java.util.Set.of());
         }
 
         @Override

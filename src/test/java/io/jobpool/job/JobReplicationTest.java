@@ -1,0 +1,138 @@
+package io.jobpool.job;
+
+import io.jobpool.execution.Engine;
+import io.jobpool.execution.EngineSettings;
+import io.jobpool.execution.RunOptions;
+import io.jobpool.function.FunctionCatalog;
+import io.jobpool.function.builtin.Square;
+import io.jobpool.function.cel.CelExpressions;
+import io.jobpool.function.cel.CelLimits;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The sweep of {@link JobReplication}: a chunk still held by a member that is gone, whose loss no member
+ * could act on when it was heard of (the cluster refused, below its quorum), is taken back by the sweep,
+ * or its job would never complete.
+ */
+@Timeout(30)
+class JobReplicationTest {
+
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final Engine engine = new Engine(new EngineSettings(1, 1, Duration.ofMillis(20)), meters);
+    private JobReplication replication;
+
+    @AfterEach
+    void stop() {
+        if (replication != null) {
+            replication.close();
+        }
+        engine.stop(Duration.ZERO);
+    }
+
+    @Test
+    void theSweepTakesBackTheChunksOfAMemberThatIsGoneWhenItsLossWasNotActedOn() {
+        JsonMapper mapper = JsonMapper.builder().build();
+        JobSpec spec = new JobSpec("square", null, null, List.of(1, 2, 3), RunOptions.DEFAULTS);
+        String id = JobId.random().value();
+        SharedJobs.SharedJob job = new SharedJobs.SharedJob(id, "acme", "square", 100, Instant.now(), new SharedSpec(mapper).write(spec));
+        OneJob cluster = new OneJob(job);
+        JobService service = new JobService(new JobFunctions(new FunctionCatalog(List.of(new Square())),
+                new CelExpressions(CelLimits.DEFAULTS, meters)), engine, new InMemoryJobRegistry(), List.of(),
+                new JobSettings(1_000, 10_000, Duration.ofMinutes(5), Long.MAX_VALUE, 100, Duration.ofMinutes(1)),
+                meters, mapper, Clock.systemUTC(), cluster, Duration.ofMillis(100));
+
+        replication = new JobReplication(service, cluster);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.released.contains("gone-member"));
+    }
+
+    /** A cluster with one job, one of whose chunks is held by a member no longer in the cluster. */
+    private static final class OneJob implements SharedJobs {
+        private final SharedJob job;
+        final List<String> released = new CopyOnWriteArrayList<>();
+
+        OneJob(SharedJob job) {
+            this.job = job;
+        }
+
+        @Override
+        public State state(String id) {
+            return new State(List.of(), false, null, released.isEmpty() ? Set.of("gone-member") : Set.of());
+        }
+
+        @Override
+        public List<Lease> release(String member) {
+            released.add(member);
+            return List.of();
+        }
+
+        @Override
+        public void share(SharedJob shared, int total) {
+        }
+
+        @Override
+        public KeyUse useKey(String tenant, String key, KeyUse use, Duration retention) {
+            return null;
+        }
+
+        @Override
+        public boolean replaceKey(String tenant, String key, KeyUse expected, KeyUse use, Duration retention) {
+            return false;
+        }
+
+        @Override
+        public Optional<SharedJob> find(String id) {
+            return Optional.of(job);
+        }
+
+        @Override
+        public List<SharedJob> all() {
+            return List.of(job);
+        }
+
+        @Override
+        public Lease claim(String id, int size) {
+            return null;
+        }
+
+        @Override
+        public boolean commit(Lease lease, byte[] results) {
+            return false;
+        }
+
+        @Override
+        public Optional<byte[]> results(Committed chunk) {
+            return Optional.empty();
+        }
+
+        @Override
+        public void end(String id, Ending ending) {
+        }
+
+        @Override
+        public void releaseOwn() {
+        }
+
+        @Override
+        public void expire(String id, Duration after) {
+        }
+
+        @Override
+        public void listen(Listener listener) {
+        }
+    }
+}
