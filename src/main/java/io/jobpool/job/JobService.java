@@ -235,8 +235,8 @@ public final class JobService {
      */
     void adopt(SharedJobs.SharedJob shared) {
         JobId id = JobId.parse(shared.id()).orElse(null);
-        if (id == null || stopping) {
-            return;
+        if (id == null || stopping || retention.wasDropped(id)) {
+            return; // a job dropped here stays dropped, as on a single node, though the cluster still has it
         }
         Job job;
         JobSpec spec;

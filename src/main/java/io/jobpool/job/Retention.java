@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -27,6 +29,12 @@ final class Retention {
     private final long maxBytes;
     private final Deque<Job> oldestFirst = new ArrayDeque<>();
     private final LongAdder resultBytes = new LongAdder();
+    /**
+     * The jobs dropped here, by when they finished: in a cluster their shared copy outlives this member's
+     * (its expiry starts with the last member's end), and must not bring them back here
+     * ({@link #wasDropped}). Kept for twice the retention.
+     */
+    private final Map<JobId, Instant> dropped = new ConcurrentHashMap<>();
 
     Retention(JobRegistry registry, Duration retention, long maxBytes) {
         this.registry = registry;
@@ -49,8 +57,15 @@ final class Retention {
         }
     }
 
+    /** Whether this member dropped the job (its retention ended, or its results were over the budget). */
+    boolean wasDropped(JobId id) {
+        return dropped.containsKey(id);
+    }
+
     /** Forgets the jobs that finished before {@code now} minus the retention. */
     synchronized void sweep(Instant now) {
+        Instant longAgo = now.minus(retention.multipliedBy(2));
+        dropped.values().removeIf(finished -> finished.isBefore(longAgo));
         Instant cutoff = now.minus(retention);
         while (!oldestFirst.isEmpty() && oldestFirst.peekFirst().record().finishedAt().isBefore(cutoff)) {
             Job removed = drop();
@@ -62,6 +77,7 @@ final class Retention {
         Job oldest = oldestFirst.removeFirst();
         resultBytes.add(-oldest.results().bytes());
         registry.remove(oldest.id());
+        dropped.put(oldest.id(), oldest.record().finishedAt());
         return oldest;
     }
 }

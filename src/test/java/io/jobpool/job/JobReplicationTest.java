@@ -26,7 +26,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The sweep of {@link JobReplication}: a chunk still held by a member that is gone, whose loss no member
  * could act on when it was heard of (the cluster refused, below its quorum), is taken back by the sweep,
- * or its job would never complete.
+ * or its job would never complete; and a job this member dropped (retention, results budget) is not
+ * brought back from the cluster, whose copy outlives it.
  */
 @Timeout(30)
 class JobReplicationTest {
@@ -60,8 +61,50 @@ class JobReplicationTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> cluster.released.contains("gone-member"));
     }
 
+    @Test
+    void aSharedJobThisMemberForgotIsNotAdoptedAgainFromTheCluster() {
+        JsonMapper mapper = JsonMapper.builder().build();
+        java.util.concurrent.atomic.AtomicReference<SharedJobs.SharedJob> shared = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+        OneJob cluster = new OneJob(null) {
+            @Override
+            public void share(SharedJob job, int total) {
+                shared.set(job);
+            }
+
+            @Override
+            public Optional<SharedJob> find(String id) {
+                return Optional.ofNullable(shared.get()).filter(job -> job.id().equals(id));
+            }
+
+            @Override
+            public Lease claim(String id, int size) {
+                return claimed.compareAndSet(false, true) ? new Lease(id, 0, 3, 1) : null;
+            }
+
+            @Override
+            public boolean commit(Lease lease, byte[] results) {
+                return true;
+            }
+        };
+        // results over a budget of one byte: the job is evicted as soon as it ends
+        JobService service = new JobService(new JobFunctions(new FunctionCatalog(List.of(new Square())),
+                new CelExpressions(CelLimits.DEFAULTS, meters)), engine, new InMemoryJobRegistry(), List.of(),
+                new JobSettings(1_000, 10_000, Duration.ofMinutes(5), 1, 100, Duration.ofMinutes(1)),
+                meters, mapper, Clock.systemUTC(), cluster, Duration.ofMillis(100));
+        Job job = service.submit("acme", new JobSpec("square", null, null, List.of(1, 2, 3), RunOptions.DEFAULTS), null).job();
+        job.whenEnded().join();
+        String id = job.id().value();
+        await().atMost(Duration.ofSeconds(5)).until(() -> service.find(id).isEmpty());
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> service.get("acme", id))
+                .isInstanceOf(JobpoolException.class);
+        service.adopt(shared.get());
+        org.assertj.core.api.Assertions.assertThat(service.find(id)).isEmpty();
+    }
+
     /** A cluster with one job, one of whose chunks is held by a member no longer in the cluster. */
-    private static final class OneJob implements SharedJobs {
+    private static class OneJob implements SharedJobs {
         private final SharedJob job;
         final List<String> released = new CopyOnWriteArrayList<>();
 
