@@ -121,8 +121,15 @@ public final class HazelcastSharedJobs implements SharedJobs {
             if (handedBack) {
                 return false;
             }
-            results.executeOnKey(key(lease.job(), lease.start()), new Store(lease.attempt(), chunkResults));
-            won = Boolean.TRUE.equals(tables.executeOnKey(lease.job(), new Commit(lease.start(), self(), lease.attempt())));
+            String key = key(lease.job(), lease.start());
+            results.executeOnKey(key, new Store(lease.attempt(), chunkResults));
+            Committing committing = tables.executeOnKey(lease.job(), new Commit(lease.start(), self(), lease.attempt()));
+            won = committing.won();
+            if (committing.ttlMillis() < 0) {
+                results.delete(key); // the job was forgotten meanwhile: nothing would ever read or expire these
+            } else if (committing.ttlMillis() > 0) {
+                results.executeOnKey(key, new Expire<>(committing.ttlMillis())); // stored after the job's end
+            }
         } finally {
             handBack.readLock().unlock();
         }
@@ -194,7 +201,7 @@ public final class HazelcastSharedJobs implements SharedJobs {
             table.ends.keySet().forEach(start -> keys.add(key(job, start)));
             results.executeOnKeys(keys, new Expire<>(millis));
         }
-        tables.executeOnKey(job, new Expire<>(millis));
+        tables.executeOnKey(job, new ExpireTable(millis));
         jobs.executeOnKey(job, new Expire<>(millis));
     }
 
@@ -239,9 +246,37 @@ public final class HazelcastSharedJobs implements SharedJobs {
         final TreeMap<Integer, Integer> released = new TreeMap<>();
         final Map<Integer, Integer> done = new HashMap<>();
         Ending ending;
+        /** Once the job ended: how long the table and its results stay, kept by every later change (0: for ever). */
+        long ttlMillis;
 
         Table(int total) {
             this.total = total;
+        }
+    }
+
+    /** Stores a changed table, keeping the expiry the job's end gave it (a plain setValue would drop it). */
+    static void keep(Map.Entry<String, Table> entry, Table table) {
+        if (table.ttlMillis > 0) {
+            ((ExtendedMapEntry<String, Table>) entry).setValue(table, table.ttlMillis, TimeUnit.MILLISECONDS);
+        } else {
+            entry.setValue(table);
+        }
+    }
+
+    /** A commit's answer: whether it won, and the table's expiry ({@code -1}: the table is gone, the job forgotten). */
+    record Committing(boolean won, long ttlMillis) implements Serializable {
+    }
+
+    /** The table's part of {@link #expire}: the table keeps the expiry, for the changes that come after. */
+    record ExpireTable(long millis) implements EntryProcessor<String, Table, Void> {
+        @Override
+        public Void process(Map.Entry<String, Table> entry) {
+            Table table = entry.getValue();
+            if (table != null) {
+                table.ttlMillis = millis;
+                keep(entry, table);
+            }
+            return null;
         }
     }
 
@@ -273,23 +308,26 @@ public final class HazelcastSharedJobs implements SharedJobs {
                 return null;
             }
             table.held.put(lease.start(), new Holder(owner, lease.attempt()));
-            entry.setValue(table);
+            keep(entry, table);
             return lease;
         }
     }
 
-    record Commit(int start, UUID owner, int attempt) implements EntryProcessor<String, Table, Boolean> {
+    record Commit(int start, UUID owner, int attempt) implements EntryProcessor<String, Table, Committing> {
         @Override
-        public Boolean process(Map.Entry<String, Table> entry) {
+        public Committing process(Map.Entry<String, Table> entry) {
             Table table = entry.getValue();
-            Holder holder = table == null ? null : table.held.get(start);
+            if (table == null) {
+                return new Committing(false, -1);
+            }
+            Holder holder = table.held.get(start);
             if (holder == null || !holder.owner().equals(owner) || holder.attempt() != attempt) {
-                return false;
+                return new Committing(false, table.ttlMillis);
             }
             table.held.remove(start);
             table.done.put(start, attempt);
-            entry.setValue(table);
-            return true;
+            keep(entry, table);
+            return new Committing(true, table.ttlMillis);
         }
     }
 
@@ -302,7 +340,7 @@ public final class HazelcastSharedJobs implements SharedJobs {
                 return false;
             }
             table.ending = ending;
-            entry.setValue(table);
+            keep(entry, table);
             return true;
         }
     }
@@ -338,7 +376,7 @@ public final class HazelcastSharedJobs implements SharedJobs {
                 }
             }
             if (changed) {
-                entry.setValue(table);
+                keep(entry, table);
             }
             return settle;
         }

@@ -194,6 +194,24 @@ class HazelcastSharedJobsTest {
     }
 
     @Test
+    void aCommitThatLandsAfterTheJobWasExpiredIsForgottenWithIt() throws IOException {
+        start(1);
+        HazelcastSharedJobs shared = jobs(0);
+        shared.share(job("job"), 6);
+        SharedJobs.Lease first = shared.claim("job", 3);
+        SharedJobs.Lease second = shared.claim("job", 3);
+        assertThat(shared.commit(first, bytes("one"))).isTrue();
+
+        // the job ended (cancelled elsewhere) while this member was committing its second chunk
+        shared.expire("job", java.time.Duration.ofSeconds(1));
+        assertThat(shared.commit(second, bytes("two"))).isTrue();
+
+        await().atMost(15, TimeUnit.SECONDS).until(() -> members.get(0).getMap(HazelcastSharedJobs.LEASES).isEmpty()
+                && members.get(0).getMap(HazelcastSharedJobs.RESULTS).isEmpty()
+                && members.get(0).getMap(HazelcastSharedJobs.JOBS).isEmpty());
+    }
+
+    @Test
     void theFirstEndingStaysAndEndsClaims() throws IOException {
         start(1);
         HazelcastSharedJobs shared = jobs(0);
