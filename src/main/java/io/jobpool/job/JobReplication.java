@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -107,7 +108,17 @@ public final class JobReplication implements SharedJobs.Listener, AutoCloseable 
     private void settleLost(SharedJobs.Lease lease) {
         byte[] failed = ChunkResults.allFailed(lease.start(), lease.end(), "WorkerLost", "the members running this item's"
                 + " chunk were lost " + SharedJobs.MAX_ATTEMPTS + " times; it is not run again");
-        if (cluster.commit(lease, failed)) {
+        boolean won;
+        try {
+            won = cluster.commit(lease, failed);
+        } catch (RuntimeException e) {
+            // this member holds the chunk and nobody else will settle it: try again at the next sweep
+            log.warn("Job {}: failing chunk [{}, {}) as WorkerLost failed; trying again: {}", lease.job(), lease.start(),
+                    lease.end(), e.toString());
+            unsettled.add(lease);
+            return;
+        }
+        if (won) {
             jobs.chunkMetrics().lost();
             log.warn("Job {}: chunk [{}, {}) failed as WorkerLost: its members were lost {} times", lease.job(),
                     lease.start(), lease.end(), SharedJobs.MAX_ATTEMPTS);
@@ -118,11 +129,16 @@ public final class JobReplication implements SharedJobs.Listener, AutoCloseable 
     /** Members gone but holding chunks, as the last sweep and this one found them; on the replication thread only. */
     private Set<String> goneBefore = new HashSet<>();
     private Set<String> gonePreviously = new HashSet<>();
+    /** Chunks this member holds to fail as {@code WorkerLost} whose commit failed: retried by the sweep. */
+    private final List<SharedJobs.Lease> unsettled = new ArrayList<>();
 
     /** Compares each live job with the cluster's state: what an event missed is caught up here. */
     private void sweep() {
         goneBefore = gonePreviously;
         gonePreviously = new HashSet<>();
+        List<SharedJobs.Lease> retry = new ArrayList<>(unsettled);
+        unsettled.clear();
+        retry.forEach(this::settleLost);
         try {
             for (Job job : jobs.sharedLive()) {
                 SharedJobs.State state = cluster.state(job.id().value());

@@ -103,6 +103,45 @@ class JobReplicationTest {
         org.assertj.core.api.Assertions.assertThat(service.find(id)).isEmpty();
     }
 
+    @Test
+    void aChunkLostTooOftenWhoseFailingCommitFailedOnceIsSettledAgain() {
+        JsonMapper mapper = JsonMapper.builder().build();
+        JobSpec spec = new JobSpec("square", null, null, List.of(1, 2, 3), RunOptions.DEFAULTS);
+        String id = JobId.random().value();
+        SharedJobs.SharedJob job = new SharedJobs.SharedJob(id, "acme", "square", 100, Instant.now(), new SharedSpec(mapper).write(spec));
+        List<SharedJobs.Lease> commits = new CopyOnWriteArrayList<>();
+        OneJob cluster = new OneJob(job) {
+            @Override
+            public State state(String id) {
+                return new State(List.of(), false, null, Set.of());
+            }
+
+            @Override
+            public List<Lease> release(String member) {
+                // this member found the chunk lost for the last time: it holds it, to commit its items as failed
+                return List.of(new Lease(id, 0, 3, SharedJobs.MAX_ATTEMPTS + 1));
+            }
+
+            @Override
+            public boolean commit(Lease lease, byte[] results) {
+                commits.add(lease);
+                if (commits.size() == 1) {
+                    throw new IllegalStateException("the partition's owner is migrating");
+                }
+                return true;
+            }
+        };
+        JobService service = new JobService(new JobFunctions(new FunctionCatalog(List.of(new Square())),
+                new CelExpressions(CelLimits.DEFAULTS, meters)), engine, new InMemoryJobRegistry(), List.of(),
+                new JobSettings(1_000, 10_000, Duration.ofMinutes(5), Long.MAX_VALUE, 100, Duration.ofMinutes(1)),
+                meters, mapper, Clock.systemUTC(), cluster, Duration.ofMillis(100));
+        replication = new JobReplication(service, cluster);
+
+        replication.memberLost("gone-member");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> commits.size() >= 2);
+    }
+
     /** A cluster with one job, one of whose chunks is held by a member no longer in the cluster. */
     private static class OneJob implements SharedJobs {
         private final SharedJob job;
