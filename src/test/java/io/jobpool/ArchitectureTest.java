@@ -34,8 +34,9 @@ class ArchitectureTest {
                 .whereLayer("cluster").mayOnlyBeAccessedByLayers("config")
                 .whereLayer("api").mayOnlyBeAccessedByLayers("config")
                 .whereLayer("security").mayOnlyBeAccessedByLayers("api", "config")
-                .whereLayer("job").mayOnlyBeAccessedByLayers("api", "config")
-                .whereLayer("execution").mayOnlyBeAccessedByLayers("api", "job", "config")
+                // cluster implements the ports job declares (SharedJobs), with execution's outcomes in them
+                .whereLayer("job").mayOnlyBeAccessedByLayers("api", "config", "cluster")
+                .whereLayer("execution").mayOnlyBeAccessedByLayers("api", "job", "config", "cluster")
                 .whereLayer("function").mayOnlyBeAccessedByLayers("api", "job", "execution", "config")
                 .check(CLASSES);
     }

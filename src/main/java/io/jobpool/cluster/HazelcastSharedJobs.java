@@ -9,6 +9,8 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.topic.ITopic;
 import io.jobpool.job.SharedJobs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -46,6 +48,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * it lost holds it, to commit its items as failed.
  */
 public final class HazelcastSharedJobs implements SharedJobs {
+
+    private static final Logger log = LoggerFactory.getLogger(HazelcastSharedJobs.class);
 
     public static final String JOBS = "jobpool.jobs";
     public static final String LEASES = "jobpool.leases";
@@ -168,9 +172,16 @@ public final class HazelcastSharedJobs implements SharedJobs {
 
     @Override
     public void end(String job, Ending ending) {
-        if (Boolean.TRUE.equals(tables.executeOnKey(job, new End(ending)))) {
-            news.publish(new Ended(job, ending));
-        }
+        tables.submitToKey(job, new End(ending)).thenAcceptAsync(first -> {
+            if (Boolean.TRUE.equals(first)) {
+                news.publish(new Ended(job, ending));
+            }
+        }).exceptionally(failure -> failed("ending job " + job, failure));
+    }
+
+    private static Void failed(String what, Throwable failure) {
+        log.warn("Telling the cluster failed: {}: {}", what, failure.toString());
+        return null;
     }
 
     @Override
@@ -195,14 +206,15 @@ public final class HazelcastSharedJobs implements SharedJobs {
     @Override
     public void expire(String job, Duration after) {
         long millis = Math.max(1, after.toMillis());
-        Table table = tables.get(job);
-        if (table != null) {
-            Set<String> keys = new HashSet<>();
-            table.ends.keySet().forEach(start -> keys.add(key(job, start)));
-            results.executeOnKeys(keys, new Expire<>(millis));
-        }
-        tables.executeOnKey(job, new ExpireTable(millis));
-        jobs.executeOnKey(job, new Expire<>(millis));
+        tables.getAsync(job).thenAcceptAsync(table -> {
+            if (table != null) {
+                Set<String> keys = new HashSet<>();
+                table.ends.keySet().forEach(start -> keys.add(key(job, start)));
+                results.submitToKeys(keys, new Expire<>(millis));
+            }
+            tables.submitToKey(job, new ExpireTable(millis));
+            jobs.submitToKey(job, new Expire<>(millis));
+        }).exceptionally(failure -> failed("expiring job " + job, failure));
     }
 
     @Override

@@ -105,7 +105,10 @@ public interface SharedJobs {
 
     State state(String job);
 
-    /** Ends a job on every member, unless it ended so already (the first ending stays). */
+    /**
+     * Ends a job on every member, unless it ended so already (the first ending stays). Returns at once:
+     * the cluster is told in the background, off the path of the request or worker that ended the job.
+     */
     void end(String job, Ending ending);
 
     /**
@@ -121,7 +124,7 @@ public interface SharedJobs {
      */
     void releaseOwn();
 
-    /** Drops everything of an ended job from the cluster once {@code after} has passed. */
+    /** Drops everything of an ended job from the cluster once {@code after} has passed; returns at once. */
     void expire(String job, Duration after);
 
     void listen(Listener listener);
