@@ -77,7 +77,9 @@ final class Retention {
         Job oldest = oldestFirst.removeFirst();
         resultBytes.add(-oldest.results().bytes());
         registry.remove(oldest.id());
-        dropped.put(oldest.id(), oldest.record().finishedAt());
+        if (oldest.isShared()) {
+            dropped.put(oldest.id(), oldest.record().finishedAt());
+        }
         return oldest;
     }
 }
