@@ -7,7 +7,8 @@ against a reference measured in the same run, never a lone time:
 
   scale     a CPU-bound job (SHA-256, --rounds rounds, --items items) on a cluster of 1 member, then of
             2 members: time(2) / time(1). The goal is <= 0.6 (two members' workers nearly halve it).
-            A plain single node (no cluster) with one worker is the reference of the cluster of 1.
+            A plain single node (no cluster) with one worker is the reference of the cluster of 1, and
+            the same node with two workers says what the machine itself gives two workers (the bound).
   overhead  per job: a 1-item job (submit, run, wait for its end) on a plain node, then on clusters of
             1, 2, 3 members; per chunk: a job of --chunk-items items of `square` with chunkSize 1, the
             same way. Reported as the time each costs beyond the plain node's, per job and per chunk.
@@ -55,14 +56,13 @@ def free_port(low=None):
 
 
 class Member:
-    def __init__(self, jar, http_port, cluster_port=None, members=None, extra=()):
+    def __init__(self, jar, http_port, cluster_port=None, members=None, workers=1):
         self.http_port = http_port
         self.log = tempfile.NamedTemporaryFile(prefix="jobpool-bench-", suffix=".log", delete=False)
-        command = ["java", "-jar", jar, "--server.port=%d" % http_port, "--jobpool.workers=1"]
+        command = ["java", "-jar", jar, "--server.port=%d" % http_port, "--jobpool.workers=%d" % workers]
         if cluster_port:
             command += ["--jobpool.cluster.enabled=true", "--jobpool.cluster.address=127.0.0.1",
                         "--jobpool.cluster.port=%d" % cluster_port, "--jobpool.cluster.members=" + members]
-        command += list(extra)
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
 
     def url(self, path):
@@ -97,10 +97,10 @@ class Member:
             self.process.wait(timeout=90)
 
 
-def start(jar, count, cluster=True):
+def start(jar, count, cluster=True, workers=1):
     """count members (or one plain node if not cluster); returns them once each sees all."""
     if not cluster:
-        node = Member(jar, free_port())
+        node = Member(jar, free_port(), workers=workers)
         wait_until(lambda: node.up(), node, "a plain node")
         return [node]
     ports = [free_port(20000) for _ in range(count)]
@@ -161,8 +161,9 @@ def best_map(member, body, repeat, warmup):
 def phase_scale(jar, args, expected):
     body = sha_job(args.items, args.rounds)
     out = {}
-    for label, count, cluster in (("plain", 1, False), ("cluster-1", 1, True), ("cluster-2", 2, True)):
-        members = start(jar, count, cluster)
+    for label, count, cluster, workers in (("plain", 1, False, 1), ("plain-2-workers", 1, False, 2),
+                                           ("cluster-1", 1, True, 1), ("cluster-2", 2, True, 1)):
+        members = start(jar, count, cluster, workers)
         try:
             # every member warms up: the job's chunks spread over all of them
             seconds, answer = best_map(members[0], body, args.repeat, warmup=2)
@@ -174,6 +175,7 @@ def phase_scale(jar, args, expected):
         finally:
             stop(members)
     out["ratio_2_over_1"] = out["cluster-2"] / out["cluster-1"]
+    out["ratio_plain_2_workers"] = out["plain-2-workers"] / out["plain"]
     out["ratio_cluster1_over_plain"] = out["cluster-1"] / out["plain"]
     return out
 
@@ -287,8 +289,9 @@ def main():
     if "scale" in summary:
         s = summary["scale"]
         print("scale (SHA-256 x%d, %d items, best of %d): 2 members / 1 member = %.2f  (goal <= 0.6);"
-              " cluster of 1 / plain node = %.2f" % (args.rounds, args.items, args.repeat, s["ratio_2_over_1"],
-                                                     s["ratio_cluster1_over_plain"]))
+              " the machine's own: one node with 2 workers / 1 worker = %.2f; cluster of 1 / plain node = %.2f" % (
+                  args.rounds, args.items, args.repeat, s["ratio_2_over_1"], s["ratio_plain_2_workers"],
+                  s["ratio_cluster1_over_plain"]))
     if "overhead" in summary:
         o = summary["overhead"]
         base = o["plain"]
