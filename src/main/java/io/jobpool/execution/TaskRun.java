@@ -220,9 +220,36 @@ public final class TaskRun {
             drainedAt = wakesSeen;
             return;
         }
-        run(new Chunk(this, claim.start(), claim.end()), claim.sink());
+        run(new Chunk(this, claim.start(), claim.end()), new ClaimSink(claim));
         if (!isFinished()) {
             claim.commit();
+        }
+    }
+
+    /** A claimed chunk's sink, which knows its claim: a failed item with fail-fast commits what the chunk has. */
+    private static final class ClaimSink implements ChunkSink {
+
+        private final ChunkSource.Claim claim;
+        private final ChunkSink sink;
+
+        ClaimSink(ChunkSource.Claim claim) {
+            this.claim = claim;
+            this.sink = claim.sink();
+        }
+
+        @Override
+        public void succeeded(int index, Object value) {
+            sink.succeeded(index, value);
+        }
+
+        @Override
+        public void failed(int index, String type, String message) {
+            sink.failed(index, type, message);
+        }
+
+        @Override
+        public void flush() {
+            sink.flush();
         }
     }
 
@@ -340,6 +367,11 @@ public final class TaskRun {
         firstFailure.compareAndSet(null, failure);
         sink.flush();
         publish(succeeded, failures);
+        if (sink instanceof ClaimSink leased && !isFinished()) {
+            // a shared task: the chunk's outcomes so far, the failed item's included, reach every member
+            // before the task ends, as a single node shows them
+            leased.claim.commit();
+        }
         finish(failedOutcome());
     }
 

@@ -89,6 +89,24 @@ class SharedTaskRunTest {
     }
 
     @Test
+    void aFailedItemWithFailFastCommitsWhatItsChunkHasBeforeTheTaskEnds() throws Exception {
+        Leases leases = new Leases(8, 4);
+        TaskRecorder recorder = new TaskRecorder();
+        TaskRun run = engine.start(task(x -> {
+            if ((Integer) x == 2) {
+                throw new io.jobpool.function.spi.ItemFailure("Boom", "item 2");
+            }
+            return x;
+        }, 8), recorder, leases);
+        leases.run = run;
+
+        assertThat(recorder.outcome()).isEqualTo(new TaskOutcome.ItemFailed(2, "Boom", "item 2"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> run.runningChunks() == 0);
+        assertThat(leases.committed).as("the failing chunk, committed with the items it has").contains("0-4");
+        assertThat(leases.values).containsEntry(0, 0).containsEntry(1, 1).containsEntry(2, "Boom").doesNotContainKey(3);
+    }
+
+    @Test
     void aChunkCutShortByACancelIsNotCommitted() throws Exception {
         CountDownLatch entered = new CountDownLatch(1);
         Leases leases = new Leases(4, 4);
