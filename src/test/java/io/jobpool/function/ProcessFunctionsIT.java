@@ -5,6 +5,7 @@ import io.jobpool.support.ServerTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -33,6 +34,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Nothing on the process side is faked: every test spawns, talks to and kills real processes.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
+// its 'broken' function retries its start every 30 s while the service lives: closed after the class, so
+// that the retries and their warnings do not run on through the rest of the build
+@DirtiesContext
 class ProcessFunctionsIT extends ServerTest {
 
     private static final Path EXAMPLES = Path.of("examples", "process-functions").toAbsolutePath();
