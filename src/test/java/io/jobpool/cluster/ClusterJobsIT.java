@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,8 +30,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Jobs shared by three members, each a JVM of the packaged jar with one CPU worker, on loopback: any
- * member answers for any job with the same bytes, every member runs chunks of one job, a cancel through
- * one member stops the others, and a member's loss loses nothing: killed mid-job, killed right after its
+ * member answers for any job with the same bytes, every member runs chunks of one job, an
+ * {@code Idempotency-Key} holds across members, a cancel through one member stops the others, and a member's loss loses nothing: killed mid-job, killed right after its
  * 202, hung (its late results fenced off), and each member restarted in turn during a long job. The
  * tests run in order on the same members; each says which members it leaves running.
  */
@@ -82,6 +83,25 @@ class ClusterJobsIT {
 
     @Test
     @Order(2)
+    void anIdempotencyKeyThroughTwoMembersMakesOneJob() {
+        Map<String, String> key = Map.of("Idempotency-Key", "retried-elsewhere-" + UUID.randomUUID());
+        String request = Http.JSON.writeValueAsString(sha256Job(50));
+
+        Http.Reply first = members.get(0).http().send("POST", "/v1/jobs", request, "application/json", key);
+        Http.Reply retried = members.get(1).http().send("POST", "/v1/jobs", request, "application/json", key);
+
+        assertThat(first.status()).as(first.body()).isEqualTo(202);
+        assertThat(retried.status()).as(retried.body()).isEqualTo(202);
+        assertThat(retried.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(retried.json().get("id").asString()).isEqualTo(first.json().get("id").asString());
+        // the same key with another request, through a third member, is the client's mistake
+        Http.Reply other = members.get(2).http().send("POST", "/v1/jobs", Http.JSON.writeValueAsString(sha256Job(51)),
+                "application/json", key);
+        assertThat(other.status()).as(other.body()).isEqualTo(422);
+    }
+
+    @Test
+    @Order(3)
     void aCancelThroughOneMemberStopsTheChunksOfEveryMember() throws Exception {
         String id = submit(members.get(0), sha256Job(30_000));
         await().atMost(Duration.ofSeconds(30)).until(() -> status(1, id).get("completed").asInt() > 0);
@@ -99,7 +119,7 @@ class ClusterJobsIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aKilledMembersChunkRunsAgainElsewhereAndNothingIsLost() throws Exception {
         double rerunBefore = members.get(0).chunks("rerun") + members.get(1).chunks("rerun");
         String id = submit(members.get(0), sha256Job(4_000));
@@ -124,7 +144,7 @@ class ClusterJobsIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aJobWhoseMemberIsKilledRightAfterAnsweringStillCompletes() throws Exception {
         String id = submit(members.get(1), sha256Job(600));
         members.get(1).process().destroyForcibly();
@@ -139,7 +159,7 @@ class ClusterJobsIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aHungMemberIsRemovedAndItsLateResultsAreFencedOff() throws Exception {
         JarMembers.Member hung = members.get(2);
         double committedBefore = hung.chunks("committed");
@@ -170,7 +190,7 @@ class ClusterJobsIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aRollingRestartDuringALongJobLosesNothing() throws Exception {
         // 2 I/O workers per member, 100-119 ms per item: long enough to outlast three restarts
         List<Integer> inputs = IntStream.range(0, 3_000).map(i -> 100 + i % 20).boxed().toList();
