@@ -108,8 +108,8 @@ public final class HazelcastSharedJobs implements SharedJobs {
     }
 
     @Override
-    public List<SharedJob> all() {
-        return new ArrayList<>(jobs.values());
+    public Set<String> ids() {
+        return jobs.keySet();
     }
 
     @Override

@@ -90,9 +90,12 @@ public final class JobReplication implements SharedJobs.Listener, AutoCloseable 
         }
     }
 
+    /** Adopts the shared jobs this member has no copy of; only those are read, inputs and all. */
     private void adoptAll() {
-        for (SharedJobs.SharedJob job : cluster.all()) {
-            jobs.adopt(job);
+        for (String id : cluster.ids()) {
+            if (jobs.find(id).isEmpty()) {
+                cluster.find(id).ifPresent(jobs::adopt);
+            }
         }
     }
 

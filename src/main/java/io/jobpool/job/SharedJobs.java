@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.Set;
 
 /**
  * What the job layer needs from a cluster: every job's shared description, its chunks as leases that
@@ -91,8 +92,8 @@ public interface SharedJobs {
     /** A shared job that was not forgotten yet. */
     Optional<SharedJob> find(String id);
 
-    /** Every shared job not forgotten yet, for a member that joins or lost news. */
-    List<SharedJob> all();
+    /** The ids of every shared job not forgotten yet, for a member that joins or lost news. */
+    Set<String> ids();
 
     /** The next chunk of at most {@code size} items for this member (a released one first), or {@code null}. */
     Lease claim(String job, int size);

@@ -182,8 +182,8 @@ class JobReplicationTest {
         }
 
         @Override
-        public List<SharedJob> all() {
-            return List.of(job);
+        public Set<String> ids() {
+            return Set.of(job.id());
         }
 
         @Override

@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -126,8 +127,8 @@ class SharedIdempotencyTest {
         }
 
         @Override
-        public List<SharedJob> all() {
-            return List.of();
+        public Set<String> ids() {
+            return Set.of();
         }
 
         @Override
