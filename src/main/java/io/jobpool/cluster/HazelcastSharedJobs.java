@@ -40,8 +40,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       removed (killed, or hung and found by its missing heartbeats) and answers late is refused.</li>
  *   <li>{@value #RESULTS}: each chunk's results, by job and start, stored before the commit, a newer
  *       attempt's replacing an older one's; a reader takes only the attempt the table committed.</li>
+ *   <li>{@value #INPUTS}: the batches appended to open jobs, each stored (with its backup) under a key of
+ *       its own before the job's table numbers it, so an accepted batch is never lost. The table counts a
+ *       job's inputs and committed items, which bounds its pending inputs over every member.</li>
  *   <li>{@value #KEYS}: each tenant's {@code Idempotency-Key}s, first use wins, kept for the retention.</li>
- *   <li>{@value #NEWS}: chunks committed and jobs ended. A topic loses messages with its member, so the
+ *   <li>{@value #NEWS}: chunks committed, batches appended (inputs and all), open jobs closed and jobs ended. A topic loses messages with its member, so the
  *       job layer also compares its copies with {@link #state} (see {@code JobReplication}).</li>
  * </ul>
  * A chunk whose member was lost {@link #MAX_ATTEMPTS} times is not offered again: the member that finds
@@ -56,6 +59,7 @@ public final class HazelcastSharedJobs implements SharedJobs {
     public static final String RESULTS = "jobpool.chunk-results";
     public static final String NEWS = "jobpool.job-news";
     public static final String KEYS = "jobpool.idempotency-keys";
+    public static final String INPUTS = "jobpool.inputs";
 
     private final HazelcastInstance hazelcast;
     private final IMap<String, SharedJob> jobs;
@@ -63,6 +67,7 @@ public final class HazelcastSharedJobs implements SharedJobs {
     private final IMap<String, Stored> results;
     private final ITopic<Serializable> news;
     private final IMap<String, KeyUse> keys;
+    private final IMap<String, byte[]> inputs;
     /**
      * A hand-back ({@link #releaseOwn}) keeps each chunk's attempt, so the results store cannot tell this
      * member's late results from those of the member that claims the chunk next: once it handed its chunks
@@ -78,6 +83,7 @@ public final class HazelcastSharedJobs implements SharedJobs {
         this.results = hazelcast.getMap(RESULTS);
         this.news = hazelcast.getTopic(NEWS);
         this.keys = hazelcast.getMap(KEYS);
+        this.inputs = hazelcast.getMap(INPUTS);
     }
 
     private UUID self() {
@@ -113,8 +119,49 @@ public final class HazelcastSharedJobs implements SharedJobs {
     }
 
     @Override
-    public Lease claim(String job, int size) {
-        return tables.executeOnKey(job, new Claim(size, self()));
+    public Lease claim(String job, int size, int known) {
+        return tables.executeOnKey(job, new Claim(size, known, self()));
+    }
+
+    @Override
+    public Appending append(String job, byte[] batch, int size, int maxPending) {
+        String key = job + ":inputs:" + UUID.randomUUID();
+        inputs.set(key, batch);
+        // a failure here leaves the batch stored: it may have been numbered all the same, and must then be found
+        Appending answer = tables.executeOnKey(job, new Append(key, size, maxPending));
+        if (answer.accepted()) {
+            news.publish(new Batch(job, answer.first(), size, batch));
+        } else {
+            inputs.delete(key);
+        }
+        return answer;
+    }
+
+    @Override
+    public int close(String job) {
+        Integer total = tables.executeOnKey(job, new Close());
+        if (total >= 0) {
+            news.publish(new Closed(job, total));
+        }
+        return total;
+    }
+
+    @Override
+    public List<Batch> batches(String job, int from) {
+        Table table = tables.get(job);
+        if (table == null) {
+            return List.of();
+        }
+        List<Batch> batches = new ArrayList<>();
+        for (Map.Entry<Integer, BatchRef> ref : table.batches.tailMap(from, true).entrySet()) {
+            byte[] batch = inputs.get(ref.getValue().key());
+            if (batch == null) {
+                log.warn("Job {}: the batch of inputs from index {} is missing from the cluster", job, ref.getKey());
+                break; // the ones after it cannot be appended before it
+            }
+            batches.add(new Batch(job, ref.getKey(), ref.getValue().size(), batch));
+        }
+        return batches;
     }
 
     @Override
@@ -153,7 +200,7 @@ public final class HazelcastSharedJobs implements SharedJobs {
     public State state(String job) {
         Table table = tables.get(job);
         if (table == null) {
-            return new State(List.of(), false, null, Set.of());
+            return new State(List.of(), false, null, Set.of(), 0, false);
         }
         List<Committed> committed = new ArrayList<>(table.done.size());
         table.done.forEach((start, attempt) -> committed.add(new Committed(job, start, table.ends.get(start), attempt)));
@@ -167,7 +214,8 @@ public final class HazelcastSharedJobs implements SharedJobs {
                 }
             });
         }
-        return new State(committed, !table.released.isEmpty() || table.cursor < table.total, table.ending, gone);
+        return new State(committed, !table.released.isEmpty() || table.cursor < table.total, table.ending, gone,
+                table.total, table.closed);
     }
 
     @Override
@@ -211,6 +259,11 @@ public final class HazelcastSharedJobs implements SharedJobs {
                 Set<String> keys = new HashSet<>();
                 table.ends.keySet().forEach(start -> keys.add(key(job, start)));
                 results.submitToKeys(keys, new Expire<>(millis));
+                Set<String> batches = new HashSet<>();
+                table.batches.values().forEach(batch -> batches.add(batch.key()));
+                if (!batches.isEmpty()) {
+                    inputs.submitToKeys(batches, new Expire<>(millis));
+                }
             }
             tables.submitToKey(job, new ExpireTable(millis));
             jobs.submitToKey(job, new Expire<>(millis));
@@ -226,6 +279,10 @@ public final class HazelcastSharedJobs implements SharedJobs {
                 listener.committed(chunk);
             } else if (item instanceof Ended ended) {
                 listener.ended(ended.job(), ended.ending());
+            } else if (item instanceof Batch batch) {
+                listener.appended(batch);
+            } else if (item instanceof Closed closed) {
+                listener.closed(closed.job(), closed.total());
             }
         });
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
@@ -249,15 +306,29 @@ public final class HazelcastSharedJobs implements SharedJobs {
     record Ended(String job, Ending ending) implements Serializable {
     }
 
-    /** One job's chunks: the next unclaimed item, each chunk's end, chunks held, released and done, its ending. */
+    record Closed(String job, int total) implements Serializable {
+    }
+
+    /** Where a batch of an open job's inputs is stored, and how many inputs it has. */
+    record BatchRef(String key, int size) implements Serializable {
+    }
+
+    /**
+     * One job's chunks: its inputs so far, the next unclaimed one, each chunk's end, chunks held, released
+     * and done, its ending; for an open job the batches appended (by first index), the items committed and
+     * whether it is closed.
+     */
     static final class Table implements Serializable {
-        final int total;
+        int total;
         int cursor;
         final Map<Integer, Integer> ends = new HashMap<>();
         final Map<Integer, Holder> held = new TreeMap<>();
         final TreeMap<Integer, Integer> released = new TreeMap<>();
         final Map<Integer, Integer> done = new HashMap<>();
         Ending ending;
+        final TreeMap<Integer, BatchRef> batches = new TreeMap<>();
+        long committedItems;
+        boolean closed;
         /** Once the job ended: how long the table and its results stay, kept by every later change (0: for ever). */
         long ttlMillis;
 
@@ -299,29 +370,41 @@ public final class HazelcastSharedJobs implements SharedJobs {
     record Stored(int attempt, byte[] bytes) implements Serializable {
     }
 
-    record Claim(int size, UUID owner) implements EntryProcessor<String, Table, Lease> {
+    /** Claims among the first {@code known} inputs, those the claiming member has. */
+    record Claim(int size, int known, UUID owner) implements EntryProcessor<String, Table, Lease> {
         @Override
         public Lease process(Map.Entry<String, Table> entry) {
             Table table = entry.getValue();
             if (table == null || table.ending != null) {
                 return null;
             }
-            Lease lease;
-            Map.Entry<Integer, Integer> again = table.released.pollFirstEntry();
-            if (again != null) {
-                lease = new Lease(entry.getKey(), again.getKey(), table.ends.get(again.getKey()), again.getValue());
-            } else if (table.cursor < table.total) {
+            Lease lease = released(entry.getKey(), table);
+            if (lease == null) {
+                int limit = Math.min(table.total, known);
+                if (table.cursor >= limit) {
+                    return null;
+                }
                 int start = table.cursor;
-                int end = (int) Math.min(table.total, (long) start + Math.max(1, size));
+                int end = (int) Math.min(limit, (long) start + Math.max(1, size));
                 table.cursor = end;
                 table.ends.put(start, end);
                 lease = new Lease(entry.getKey(), start, end, 1);
-            } else {
-                return null;
             }
             table.held.put(lease.start(), new Holder(owner, lease.attempt()));
             keep(entry, table);
             return lease;
+        }
+
+        /** The first chunk a lost member released that lies within the known inputs, taken out of the released ones. */
+        private Lease released(String job, Table table) {
+            for (Map.Entry<Integer, Integer> again : table.released.entrySet()) {
+                int end = table.ends.get(again.getKey());
+                if (end <= known) {
+                    table.released.remove(again.getKey());
+                    return new Lease(job, again.getKey(), end, again.getValue());
+                }
+            }
+            return null;
         }
     }
 
@@ -338,8 +421,46 @@ public final class HazelcastSharedJobs implements SharedJobs {
             }
             table.held.remove(start);
             table.done.put(start, attempt);
+            table.committedItems += table.ends.get(start) - start;
             keep(entry, table);
             return new Committing(true, table.ttlMillis);
+        }
+    }
+
+    /**
+     * Numbers a stored batch of an open job: its inputs follow the job's last, unless the job is closed,
+     * ended or forgotten, or its inputs not committed yet would pass {@code maxPending}.
+     */
+    record Append(String key, int size, int maxPending) implements EntryProcessor<String, Table, Appending> {
+        @Override
+        public Appending process(Map.Entry<String, Table> entry) {
+            Table table = entry.getValue();
+            if (table == null || table.closed || table.ending != null) {
+                return new Appending(-1, 0, table == null || table.closed, table == null ? null : table.ending);
+            }
+            long pending = table.total - table.committedItems;
+            if (pending + size > maxPending) {
+                return new Appending(-1, pending, false, null);
+            }
+            int first = table.total;
+            table.total += size;
+            table.batches.put(first, new BatchRef(key, size));
+            keep(entry, table);
+            return new Appending(first, pending, false, null);
+        }
+    }
+
+    /** Closes an open job's inputs: its total, or {@code -1} if it was closed, ended or forgotten. */
+    record Close() implements EntryProcessor<String, Table, Integer> {
+        @Override
+        public Integer process(Map.Entry<String, Table> entry) {
+            Table table = entry.getValue();
+            if (table == null || table.closed || table.ending != null) {
+                return -1;
+            }
+            table.closed = true;
+            keep(entry, table);
+            return table.total;
         }
     }
 

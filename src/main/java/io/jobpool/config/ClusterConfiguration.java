@@ -60,7 +60,7 @@ class ClusterConfiguration {
             config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, cluster.quorum()));
         }
         for (String map : List.of(HazelcastSharedJobs.JOBS, HazelcastSharedJobs.LEASES, HazelcastSharedJobs.RESULTS,
-                HazelcastSharedJobs.KEYS)) {
+                HazelcastSharedJobs.KEYS, HazelcastSharedJobs.INPUTS)) {
             config.addMapConfig(new MapConfig(map).setBackupCount(1).setSplitBrainProtectionName(quorum ? QUORUM : null));
         }
         NetworkConfig network = config.getNetworkConfig();

@@ -92,9 +92,11 @@ public final class TaskRun {
 
     /**
      * Tells the engine that an open task has more inputs; call after they were appended to the inputs
-     * list. The task goes back into the scheduler's ring if it had run out of work.
+     * list. The task goes back into the scheduler's ring if it had run out of work (for a shared task,
+     * even if its last claim found none: the new inputs may be claimed).
      */
     public void inputsAdded() {
+        wakes.incrementAndGet();
         engine.inputsAdded(this);
     }
 
@@ -465,8 +467,7 @@ public final class TaskRun {
      * into the scheduler if a claim had found none.
      */
     public void claimable() {
-        wakes.incrementAndGet();
-        engine.inputsAdded(this);
+        inputsAdded();
     }
 
     /** Chunks of this task running on this member now. */

@@ -8,8 +8,11 @@ import io.jobpool.execution.TaskRun;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
@@ -38,6 +41,13 @@ public final class Job {
     /** A shared job: the chunks committed to this member's copy so far, by start, each applied once. */
     private final Set<Integer> appliedChunks = ConcurrentHashMap.newKeySet();
     private volatile LeasedChunks leased;
+    /** A shared open job: batches that came ahead of one still missing, by first index (this object's monitor). */
+    private final TreeMap<Integer, List<?>> early = new TreeMap<>();
+    /** A shared open job closed in the cluster: how many inputs it has in all; {@code -1} before (this object's monitor). */
+    private int closedAt = -1;
+    /** A shared job: chunks committed before its run was attached, applied by {@link #attach} (this object's monitor). */
+    private final List<Runnable> committedBeforeAttach = new ArrayList<>();
+    private boolean attached;
 
     private volatile JobRecord record;
     private volatile List<?> inputs;
@@ -90,14 +100,33 @@ public final class Job {
     }
 
     /**
-     * Applies a committed chunk of a shared job, this member's or another's, once: its results go into
-     * the store and its counts into the run, which completes when every item is in. An item error with
-     * fail-fast on ends the job as failed here, as it does on the member that ran it.
+     * Applies a committed chunk {@code [start, end)} of a shared job, this member's or another's, once: its
+     * results go into the store and its counts into the run, which completes when every item is in. An
+     * item error with fail-fast on ends the job as failed here, as it does on the member that ran it.
+     * False if this member does not have the chunk's inputs yet (a batch of an open job it has not heard
+     * of): the chunk is applied once it has.
      */
-    void applyCommitted(int start, byte[] bytes) {
+    boolean applyCommitted(int start, int end, byte[] bytes) {
         TaskRun live = run;
+        if (end > knownInputs()) {
+            return false;
+        }
+        if (live == null) {
+            synchronized (this) {
+                if (!attached) {
+                    // a chunk this member's worker ran and committed before the submitting thread attached the run
+                    committedBeforeAttach.add(() -> applyCommitted(start, end, bytes));
+                    return true;
+                }
+                live = run;
+            }
+        }
         if (live == null || !appliedChunks.add(start)) {
-            return;
+            return true;
+        }
+        OpenInputs growing = openInputs;
+        if (growing != null) {
+            growing.release(start, end); // done: no member runs them again
         }
         markStarted();
         ResultStore.Writer writer = results.writer(start, encoder);
@@ -110,6 +139,67 @@ public final class Job {
             live.finish(new TaskOutcome.ItemFailed(error.index(), error.type(), error.message()));
         }
         live.counted(counts.succeeded(), counts.failed());
+        return true;
+    }
+
+    /** How many inputs this member has of the job: for a shared open job, the batches it heard of so far. */
+    int knownInputs() {
+        return results.size();
+    }
+
+    /**
+     * Appends a batch the cluster numbered from {@code first} to this member's copy of a shared open job:
+     * batches are appended in order, one that comes early waits for those before it, one known already is
+     * dropped. Once every input of a job closed in the cluster is here, its run may complete.
+     */
+    void appendShared(int first, List<?> batch) {
+        TaskRun live;
+        boolean complete;
+        synchronized (this) {
+            if (openInputs == null || first < openInputs.size()) {
+                return; // ended here, or appended already
+            }
+            early.put(first, batch);
+            Map.Entry<Integer, List<?>> next;
+            while ((next = early.firstEntry()) != null && next.getKey() <= openInputs.size()) {
+                early.pollFirstEntry();
+                if (next.getKey() == openInputs.size()) {
+                    openInputs.append(next.getValue());
+                }
+            }
+            results.grow(openInputs.size());
+            lastInputAt = clock.instant();
+            live = run;
+            complete = closedAt >= 0 && openInputs.size() >= closedAt;
+        }
+        if (live != null) {
+            live.inputsAdded();
+            if (complete) {
+                live.closeInputs();
+            }
+        }
+    }
+
+    /**
+     * Closes this member's copy of a shared open job, closed in the cluster with {@code total} inputs: its
+     * run completes once those are all here and done. Nothing if it was closed or ended here already.
+     */
+    void closeShared(int total) {
+        TaskRun live;
+        boolean complete;
+        synchronized (this) {
+            if (closedAt >= 0 || record.state() != JobState.OPEN) {
+                return;
+            }
+            closedAt = total;
+            record = record.closed();
+            live = run;
+            complete = openInputs.size() >= total;
+        }
+        changed();
+        if (live != null && complete) {
+            live.closeInputs();
+        }
     }
 
     private void markStarted() {
@@ -171,26 +261,11 @@ public final class Job {
      */
     int append(List<?> batch) {
         synchronized (this) {
-            JobRecord now = record;
-            if (!now.options().open()) {
-                throw conflict("job " + now.id() + " is not open: only jobs submitted with \"open\": true take more inputs");
-            }
-            if (now.state() != JobState.OPEN) {
-                throw conflict("job " + now.id() + " is " + (now.state().isTerminal() ? "already " + now.state() : "closed")
-                        + ": it takes no more inputs");
-            }
-            int bound = now.maxPending();
-            if (batch.size() > bound) {
-                throw new JobpoolException(Refusal.PAYLOAD_TOO_LARGE, "the batch has " + batch.size() + " inputs, more than"
-                        + " this job's bound of " + bound + " unprocessed inputs; send smaller batches");
-            }
+            requireAppendable(batch.size());
             TaskRun live = run;
             long pending = openInputs.size() - (live == null ? 0 : live.completed());
-            long excess = pending + batch.size() - bound;
-            if (excess > 0) {
-                throw JobpoolException.full(Refusal.OVERLOADED, "job " + now.id() + " has " + pending
-                        + " unprocessed inputs; " + batch.size() + " more would pass its bound of " + bound,
-                        RetryAfter.toDrain(excess, progress().itemsPerSecond()));
+            if (pending + batch.size() > record.maxPending()) {
+                throw overBound(pending, batch.size());
             }
             int first = openInputs.append(batch);
             results.grow(openInputs.size());
@@ -202,18 +277,57 @@ public final class Job {
         }
     }
 
+    /**
+     * Refuses, as a conflict, an append to a job that is not open, or closed or ended; and as too large a
+     * batch larger than the job's bound of unprocessed inputs.
+     */
+    void requireAppendable(int size) {
+        JobRecord now = record;
+        if (!now.options().open()) {
+            throw conflict("job " + now.id() + " is not open: only jobs submitted with \"open\": true take more inputs");
+        }
+        if (now.state() != JobState.OPEN) {
+            throw noMoreInputs();
+        }
+        if (size > now.maxPending()) {
+            throw new JobpoolException(Refusal.PAYLOAD_TOO_LARGE, "the batch has " + size + " inputs, more than"
+                    + " this job's bound of " + now.maxPending() + " unprocessed inputs; send smaller batches");
+        }
+    }
+
+    /** The conflict of an append to a job closed or ended. */
+    JobpoolException noMoreInputs() {
+        JobRecord now = record;
+        return conflict("job " + now.id() + " is " + (now.state().isTerminal() ? "already " + now.state() : "closed")
+                + ": it takes no more inputs");
+    }
+
+    /** The overload of a batch of {@code size} that would take the job's {@code pending} inputs past its bound. */
+    JobpoolException overBound(long pending, int size) {
+        JobRecord now = record;
+        long excess = pending + size - now.maxPending();
+        return JobpoolException.full(Refusal.OVERLOADED, "job " + now.id() + " has " + pending + " unprocessed inputs; "
+                + size + " more would pass its bound of " + now.maxPending(), RetryAfter.toDrain(excess,
+                progress().itemsPerSecond()));
+    }
+
+    /** Refuses, as a conflict, to close a job that is not open, or was closed or ended. */
+    void requireClosable() {
+        JobRecord now = record;
+        if (!now.options().open()) {
+            throw conflict("job " + now.id() + " is not open: there is nothing to close");
+        }
+        if (now.state() != JobState.OPEN) {
+            throw conflict("job " + now.id() + " is " + (now.state().isTerminal() ? "already " + now.state() : "closed already"));
+        }
+    }
+
     /** No more inputs: the open job finishes once those it has are done. */
     void closeInputs() {
         TaskRun live;
         synchronized (this) {
-            JobRecord now = record;
-            if (!now.options().open()) {
-                throw conflict("job " + now.id() + " is not open: there is nothing to close");
-            }
-            if (now.state() != JobState.OPEN) {
-                throw conflict("job " + now.id() + " is " + (now.state().isTerminal() ? "already " + now.state() : "closed already"));
-            }
-            record = now.closed();
+            requireClosable();
+            record = record.closed();
             live = run;
         }
         changed();
@@ -277,19 +391,26 @@ public final class Job {
     /**
      * Hands the job its engine run. What a client did between the registration and this moment is
      * replayed on the run: a cancel, and for an open job the batches appended (the run may have been
-     * left out of the scheduler, having had nothing to do) and the close.
+     * left out of the scheduler, having had nothing to do) and the close; for a shared job, the chunks
+     * committed meanwhile.
      */
     void attach(TaskRun run) {
         boolean cancel;
         boolean open;
         boolean closed;
+        List<Runnable> committed;
         synchronized (this) {
             if (!state().isTerminal()) {
                 this.run = run;
             }
+            attached = true;
+            committed = List.copyOf(committedBeforeAttach);
+            committedBeforeAttach.clear();
             cancel = cancelBeforeAttach;
             open = record.options().open();
-            closed = open && record.state() != JobState.OPEN;
+            // a shared open job closed in the cluster is closed for its run once every input is here
+            closed = open && record.state() != JobState.OPEN && (closedAt < 0 || openInputs == null
+                    || openInputs.size() >= closedAt);
         }
         if (cancel) {
             run.cancel();
@@ -300,6 +421,7 @@ public final class Job {
         if (closed) {
             run.closeInputs();
         }
+        committed.forEach(Runnable::run);
     }
 
     /** The engine could not take the job (it is stopping, or the task could not be built): it ends as failed. */

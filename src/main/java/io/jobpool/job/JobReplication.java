@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps this member's copy of every shared job up to date: adopts the jobs other members share, applies
- * the chunks any member commits, ends a job as another member decided, and after a member's loss wakes
+ * the chunks any member commits and the batches appended to open jobs through any member (and their
+ * close), ends a job as another member decided, and after a member's loss wakes
  * the jobs whose chunks it held (settling as {@code WorkerLost} those lost too often). News comes as
  * events and may be lost with the member that sent it, so every {@value #SWEEP_MILLIS} ms each live job is
  * also compared with the cluster's state, and after a loss every shared job is looked for again.
@@ -53,6 +54,16 @@ public final class JobReplication implements SharedJobs.Listener, AutoCloseable 
     @Override
     public void committed(SharedJobs.Committed chunk) {
         run(() -> jobs.find(chunk.job()).ifPresent(job -> apply(job, chunk)));
+    }
+
+    @Override
+    public void appended(SharedJobs.Batch batch) {
+        run(() -> jobs.find(batch.job()).ifPresent(job -> jobs.appendShared(job, batch)));
+    }
+
+    @Override
+    public void closed(String job, int total) {
+        run(() -> jobs.find(job).ifPresent(copy -> copy.closeShared(total)));
     }
 
     @Override
@@ -103,8 +114,19 @@ public final class JobReplication implements SharedJobs.Listener, AutoCloseable 
         if (job.isApplied(chunk.start())) {
             return;
         }
-        cluster.results(chunk).ifPresentOrElse(bytes -> job.applyCommitted(chunk.start(), bytes),
+        cluster.results(chunk).ifPresentOrElse(bytes -> applyKnown(job, chunk.start(), chunk.end(), bytes),
                 () -> log.warn("Job {}: the results of committed chunk [{}, {}) are missing", job.id(), chunk.start(), chunk.end()));
+    }
+
+    /**
+     * Applies a committed chunk, after reading the batches of an open job it lies in if this member has not
+     * heard of them yet; if they are still missing, a later sweep applies it.
+     */
+    private void applyKnown(Job job, int start, int end, byte[] results) {
+        if (!job.applyCommitted(start, end, results)) {
+            jobs.catchUp(job, cluster.state(job.id().value()));
+            job.applyCommitted(start, end, results);
+        }
     }
 
     /** A chunk whose members were lost too often: its items fail, so that the job ends instead of the cluster. */
@@ -125,7 +147,7 @@ public final class JobReplication implements SharedJobs.Listener, AutoCloseable 
             jobs.chunkMetrics().lost();
             log.warn("Job {}: chunk [{}, {}) failed as WorkerLost: its members were lost {} times", lease.job(),
                     lease.start(), lease.end(), SharedJobs.MAX_ATTEMPTS);
-            jobs.find(lease.job()).ifPresent(job -> job.applyCommitted(lease.start(), failed));
+            jobs.find(lease.job()).ifPresent(job -> applyKnown(job, lease.start(), lease.end(), failed));
         }
     }
 
@@ -161,6 +183,7 @@ public final class JobReplication implements SharedJobs.Listener, AutoCloseable 
                 if (released) {
                     state = cluster.state(job.id().value());
                 }
+                jobs.catchUp(job, state);
                 for (SharedJobs.Committed chunk : state.committed()) {
                     apply(job, chunk);
                 }

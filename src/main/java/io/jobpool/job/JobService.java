@@ -127,7 +127,7 @@ public final class JobService {
             }
             admit(new AdmissionPolicy.Demand(tenant, spec.size(), spec.options().open()));
             JobId id = JobId.random();
-            if (idempotency != null && cluster != null && !spec.options().open()) {
+            if (idempotency != null && cluster != null) {
                 // admitted: now the key is taken cluster-wide, unless a request through another member took it first
                 Job replayed = replayed(tenant, idempotency, new SharedJobs.KeyUse(idempotency.fingerprint(), id.value()));
                 if (replayed != null) {
@@ -152,7 +152,7 @@ public final class JobService {
                 .log("Job {} submitted: tenant={} function={} items={}", job.id(), tenant, function.name(), spec.size());
         try {
             LeasedChunks leased = null;
-            if (cluster != null && !spec.options().open()) {
+            if (cluster != null) {
                 // stored with its backup before the client hears of it: from here on no member's loss loses it
                 share(job, spec);
                 leased = job.share(new LeasedChunks(cluster, job, encoder, chunkMetrics, sharedChunkNanos));
@@ -260,6 +260,32 @@ public final class JobService {
         LeasedChunks leased = job.share(new LeasedChunks(cluster, job, encoder, chunkMetrics, sharedChunkNanos));
         job.attach(engine.start(new MapTask(function, spec.params(), job.inputs(), spec.options(), id.value(),
                 shared.tenant()), job.observer(), leased));
+        if (spec.options().open()) {
+            catchUp(job, cluster.state(id.value()));
+        }
+    }
+
+    /**
+     * Brings this member's copy of a shared open job up to the cluster's {@code state}: the batches it
+     * missed, and the close. Cheap when it has them all: then nothing is read.
+     */
+    void catchUp(Job job, SharedJobs.State state) {
+        if (!job.record().options().open()) {
+            return;
+        }
+        if (state.inputs() > job.knownInputs()) {
+            for (SharedJobs.Batch batch : cluster.batches(job.id().value(), job.knownInputs())) {
+                appendShared(job, batch);
+            }
+        }
+        if (state.closed()) {
+            job.closeShared(state.inputs());
+        }
+    }
+
+    /** Appends a batch another member (or this one) numbered to this member's copy of its open job. */
+    void appendShared(Job job, SharedJobs.Batch batch) {
+        job.appendShared(batch.first(), specs.readInputs(batch.inputs()));
     }
 
     /** This member's copies of the shared jobs that have not ended here. */
@@ -343,6 +369,9 @@ public final class JobService {
                     + " inputs; at most " + settings.maxItemsPerJob() + " are allowed per request");
         }
         try {
+            if (job.isShared()) {
+                return appendToCluster(tenant, job, batch);
+            }
             synchronized (submissions) {
                 refuseWhileStopping("it takes no more inputs");
                 admit(new AdmissionPolicy.Demand(tenant, batch.size(), false));
@@ -354,10 +383,60 @@ public final class JobService {
         }
     }
 
+    /**
+     * Appends a batch to a shared open job: the cluster numbers it after every batch appended through any
+     * member and bounds the job's pending inputs over all of them; this member's copy has it at once, the
+     * others when they hear of it.
+     */
+    private int appendToCluster(String tenant, Job job, List<?> batch) {
+        job.requireAppendable(batch.size());
+        synchronized (submissions) {
+            refuseWhileStopping("it takes no more inputs");
+            admit(new AdmissionPolicy.Demand(tenant, batch.size(), false));
+            admittedNotStarted.add(batch.size()); // queued meanwhile, for the next request's admission
+        }
+        try {
+            SharedJobs.Appending appended;
+            try {
+                appended = cluster.append(job.id().value(), specs.writeInputs(batch), batch.size(), job.record().maxPending());
+            } catch (RuntimeException e) {
+                log.warn("Job {}: the cluster did not take a batch of inputs", job.id(), e);
+                throw new JobpoolException(Refusal.SHUTTING_DOWN, "the cluster did not take the batch: " + e.getMessage()
+                        + "; retry later");
+            }
+            if (appended.accepted()) {
+                job.appendShared(appended.first(), batch);
+                return appended.first();
+            }
+            if (appended.closed() || appended.ending() != null) {
+                throw job.noMoreInputs();
+            }
+            throw job.overBound(appended.pending(), batch.size());
+        } finally {
+            admittedNotStarted.add(-batch.size());
+        }
+    }
+
     /** Closes an open job: it finishes once the inputs it has are done. */
     public Job close(String tenant, String id) {
         Job job = get(tenant, id);
-        job.closeInputs();
+        if (job.isShared()) {
+            job.requireClosable();
+            int total;
+            try {
+                total = cluster.close(job.id().value());
+            } catch (RuntimeException e) {
+                log.warn("Job {}: the cluster did not take its close", job.id(), e);
+                throw new JobpoolException(Refusal.SHUTTING_DOWN, "the cluster did not take the close: " + e.getMessage()
+                        + "; retry later");
+            }
+            if (total < 0) {
+                throw new JobpoolException(Refusal.JOB_STATE_CONFLICT, "job " + id + " was closed or has ended already");
+            }
+            job.closeShared(total);
+        } else {
+            job.closeInputs();
+        }
         lifecycle(job, "closed").log("Job {} closed: no more inputs", job.id());
         return job;
     }
@@ -408,7 +487,8 @@ public final class JobService {
             case CANCELLED -> new SharedJobs.Ending(TaskOutcome.Kind.CANCELLED, -1, error.type(), error.message());
             case FAILED -> new SharedJobs.Ending(TaskOutcome.Kind.ITEM_FAILED, error.index() == null ? -1 : error.index(),
                     error.type(), error.message());
-            case TIMED_OUT -> new SharedJobs.Ending(TaskOutcome.Kind.TIMED_OUT, -1, error.type(), error.message());
+            case TIMED_OUT -> new SharedJobs.Ending("IdleTimeout".equals(error.type()) ? TaskOutcome.Kind.IDLE_TIMED_OUT
+                    : TaskOutcome.Kind.TIMED_OUT, -1, error.type(), error.message());
             default -> null;
         };
     }
@@ -424,6 +504,7 @@ public final class JobService {
             case CANCELLED -> run.cancel();
             case ITEM_FAILED -> run.finish(new TaskOutcome.ItemFailed(ending.index(), ending.type(), ending.message()));
             case TIMED_OUT -> run.finish(new TaskOutcome.TimedOut(false));
+            case IDLE_TIMED_OUT -> run.finish(new TaskOutcome.TimedOut(true));
             default -> log.warn("Job {}: the cluster ended it as {}, which this member does not take from others", id,
                     ending.kind());
         }

@@ -38,7 +38,7 @@ final class LeasedChunks implements ChunkSource {
         }
         SharedJobs.Lease lease;
         try {
-            lease = cluster.claim(job.id().value(), size);
+            lease = cluster.claim(job.id().value(), size, job.knownInputs());
         } catch (RuntimeException e) {
             log.warn("Job {}: claiming a chunk from the cluster failed: {}", job.id(), e.toString());
             return null;
@@ -105,7 +105,7 @@ final class LeasedChunks implements ChunkSource {
                 return;
             }
             metrics.committed();
-            job.applyCommitted(lease.start(), results);
+            job.applyCommitted(lease.start(), lease.end(), results);
         }
     }
 }

@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.Set;
 
 /**
  * What the job layer needs from a cluster: every job's shared description, its chunks as leases that
@@ -43,15 +42,36 @@ public interface SharedJobs {
     record Ending(TaskOutcome.Kind kind, int index, String type, String message) implements Serializable {
     }
 
+    /**
+     * A batch of an open job's inputs, appended through some member: its first input's index in the job
+     * and the inputs as a JSON array ({@link SharedSpec#writeInputs}). Every member appends the batches in
+     * index order to its own copy.
+     */
+    record Batch(String job, int first, int size, byte[] inputs) implements Serializable {
+    }
+
+    /**
+     * An append's answer: the index the batch's first input got, or ({@code first < 0}) why it was refused:
+     * the job is closed or has ended, or, neither, its unprocessed inputs ({@code pending}) leave no room.
+     */
+    record Appending(int first, long pending, boolean closed, Ending ending) implements Serializable {
+
+        public boolean accepted() {
+            return first >= 0;
+        }
+    }
+
     /** An {@code Idempotency-Key}'s first use: the fingerprint of its request and the job it made. */
     record KeyUse(String fingerprint, String job) implements Serializable {
     }
 
     /**
      * Where a job stands in the cluster: its committed chunks, whether one is free to claim, its ending,
-     * and the members no longer in the cluster that still hold chunks of it (their loss was not acted on).
+     * the members no longer in the cluster that still hold chunks of it (their loss was not acted on),
+     * its inputs so far, and for an open job whether it was closed.
      */
-    record State(List<Committed> committed, boolean claimable, Ending ending, Set<String> goneHolders) {
+    record State(List<Committed> committed, boolean claimable, Ending ending, Set<String> goneHolders, int inputs,
+                 boolean closed) {
     }
 
     /** News from the cluster, handed over in the order it came on one thread of the listener's choice. */
@@ -65,6 +85,12 @@ public interface SharedJobs {
 
         /** A job ended on some member in a way that ends it everywhere. */
         void ended(String job, Ending ending);
+
+        /** A batch was appended to an open job through some member (this one included). */
+        void appended(Batch batch);
+
+        /** An open job was closed through some member (this one included) once it had {@code total} inputs. */
+        void closed(String job, int total);
 
         /** A member left or was lost: its chunks are to be taken back ({@link #release}). */
         void memberLost(String member);
@@ -95,8 +121,25 @@ public interface SharedJobs {
     /** The ids of every shared job not forgotten yet, for a member that joins or lost news. */
     Set<String> ids();
 
-    /** The next chunk of at most {@code size} items for this member (a released one first), or {@code null}. */
-    Lease claim(String job, int size);
+    /**
+     * The next chunk of at most {@code size} items for this member (a released one first), or {@code null};
+     * only among the first {@code known} inputs, those this member has (an open job's batches reach each
+     * member a little apart).
+     */
+    Lease claim(String job, int size, int known);
+
+    /**
+     * Appends a batch of {@code size} inputs to an open job, unless it is closed, has ended, or would then
+     * hold more than {@code maxPending} inputs not committed yet, counted over every member. The batch is
+     * stored with its backup before it is numbered, so an accepted batch is never lost.
+     */
+    Appending append(String job, byte[] inputs, int size, int maxPending);
+
+    /** Closes an open job's inputs: returns how many it has, or {@code -1} if it was closed or ended already. */
+    int close(String job);
+
+    /** The batches appended to an open job from input {@code from} on, in order, for a member that missed some. */
+    List<Batch> batches(String job, int from);
 
     /** Stores the chunk's results and commits it; false if this member no longer holds the lease (fenced). */
     boolean commit(Lease lease, byte[] results);

@@ -28,10 +28,14 @@ import static org.awaitility.Awaitility.await;
  * The cluster's jobs on real Hazelcast members (three, in this JVM, on loopback): disjoint claims across
  * members, a killed member's chunks offered again with the next attempt and nothing committed lost, a
  * late answer of a removed member fenced off, a chunk lost after three members died under it, and a
- * member that leaves in order handing its chunks back without spending an attempt.
+ * member that leaves in order handing its chunks back without spending an attempt; an open job's batches
+ * numbered in order through any member, bounded over all of them, claimed only by members that have them.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class HazelcastSharedJobsTest {
+
+    /** Claims among every input of the job: a closed job's members have them all. */
+    private static final int ALL = Integer.MAX_VALUE;
 
     private final List<HazelcastInstance> members = new ArrayList<>();
 
@@ -49,7 +53,7 @@ class HazelcastSharedJobsTest {
         Set<Integer> covered = new HashSet<>();
         int turn = 0;
         SharedJobs.Lease lease;
-        while ((lease = shared[turn++ % 3].claim("job", 7)) != null) {
+        while ((lease = shared[turn++ % 3].claim("job", 7, ALL)) != null) {
             for (int item = lease.start(); item < lease.end(); item++) {
                 assertThat(covered.add(item)).as("item %d claimed twice", item).isTrue();
             }
@@ -65,9 +69,9 @@ class HazelcastSharedJobsTest {
         HazelcastSharedJobs first = jobs(0);
         HazelcastSharedJobs doomed = jobs(2);
         first.share(job("job"), 20);
-        SharedJobs.Lease finished = doomed.claim("job", 10);
+        SharedJobs.Lease finished = doomed.claim("job", 10, ALL);
         assertThat(doomed.commit(finished, bytes("first ten"))).isTrue();
-        SharedJobs.Lease running = doomed.claim("job", 10);
+        SharedJobs.Lease running = doomed.claim("job", 10, ALL);
         String lost = members.get(2).getCluster().getLocalMember().getUuid().toString();
 
         members.get(2).getLifecycleService().terminate(); // like kill -9: no graceful leave
@@ -76,7 +80,7 @@ class HazelcastSharedJobsTest {
         assertThat(first.release(lost)).isEmpty();
         assertThat(first.state("job").claimable()).isTrue();
 
-        SharedJobs.Lease again = first.claim("job", 10);
+        SharedJobs.Lease again = first.claim("job", 10, ALL);
         assertThat(again).isEqualTo(new SharedJobs.Lease("job", running.start(), running.end(), 2));
         assertThat(first.commit(again, bytes("second ten"))).isTrue();
         assertThat(first.state("job").committed()).containsExactlyInAnyOrder(
@@ -91,11 +95,11 @@ class HazelcastSharedJobsTest {
         HazelcastSharedJobs hung = jobs(1);
         HazelcastSharedJobs survivor = jobs(0);
         survivor.share(job("job"), 5);
-        SharedJobs.Lease stale = hung.claim("job", 5);
+        SharedJobs.Lease stale = hung.claim("job", 5, ALL);
 
         // the hung member is removed (as missing heartbeats would remove it) and its chunk runs again
         survivor.release(members.get(1).getCluster().getLocalMember().getUuid().toString());
-        SharedJobs.Lease fresh = survivor.claim("job", 5);
+        SharedJobs.Lease fresh = survivor.claim("job", 5, ALL);
         assertThat(survivor.commit(fresh, bytes("fresh"))).isTrue();
 
         // then the hung member wakes up and answers: refused, and its bytes are never read
@@ -113,7 +117,7 @@ class HazelcastSharedJobsTest {
 
         List<SharedJobs.Lease> lost = List.of();
         for (int attempt = 1; attempt <= SharedJobs.MAX_ATTEMPTS; attempt++) {
-            SharedJobs.Lease lease = shared.claim("job", 4);
+            SharedJobs.Lease lease = shared.claim("job", 4, ALL);
             assertThat(lease.attempt()).isEqualTo(attempt);
             // as if the member that claimed it (here: this one, under another name) died holding it
             members.get(0).<String, HazelcastSharedJobs.Table>getMap(HazelcastSharedJobs.LEASES)
@@ -121,7 +125,7 @@ class HazelcastSharedJobsTest {
             lost = shared.release(dead[attempt - 1].toString());
             assertThat(lost).hasSize(attempt == SharedJobs.MAX_ATTEMPTS ? 1 : 0);
         }
-        assertThat(shared.claim("job", 4)).isNull();
+        assertThat(shared.claim("job", 4, ALL)).isNull();
         SharedJobs.Lease toFail = lost.get(0);
         assertThat(toFail.attempt()).isEqualTo(SharedJobs.MAX_ATTEMPTS + 1);
         assertThat(shared.commit(toFail, bytes("WorkerLost"))).isTrue();
@@ -134,11 +138,11 @@ class HazelcastSharedJobsTest {
         HazelcastSharedJobs leaving = jobs(1);
         HazelcastSharedJobs staying = jobs(0);
         staying.share(job("job"), 6);
-        SharedJobs.Lease held = leaving.claim("job", 6);
+        SharedJobs.Lease held = leaving.claim("job", 6, ALL);
 
         leaving.releaseOwn();
 
-        assertThat(staying.claim("job", 6)).isEqualTo(new SharedJobs.Lease("job", 0, 6, held.attempt()));
+        assertThat(staying.claim("job", 6, ALL)).isEqualTo(new SharedJobs.Lease("job", 0, 6, held.attempt()));
         assertThat(leaving.commit(held, bytes("late"))).isFalse();
     }
 
@@ -148,9 +152,9 @@ class HazelcastSharedJobsTest {
         HazelcastSharedJobs leaving = jobs(1);
         HazelcastSharedJobs staying = jobs(0);
         staying.share(job("job"), 6);
-        SharedJobs.Lease held = leaving.claim("job", 6);
+        SharedJobs.Lease held = leaving.claim("job", 6, ALL);
         leaving.releaseOwn();
-        SharedJobs.Lease again = staying.claim("job", 6);
+        SharedJobs.Lease again = staying.claim("job", 6, ALL);
         assertThat(staying.commit(again, bytes("counted"))).isTrue();
 
         // the leaving member's chunk ran past the grace and ends after the hand-back: same chunk, same attempt
@@ -181,8 +185,8 @@ class HazelcastSharedJobsTest {
         HazelcastSharedJobs staying = jobs(0);
         staying.share(job("job"), 6);
         String dying = members.get(1).getCluster().getLocalMember().getUuid().toString();
-        jobs(1).claim("job", 3);
-        staying.claim("job", 3);
+        jobs(1).claim("job", 3, ALL);
+        staying.claim("job", 3, ALL);
         assertThat(staying.state("job").goneHolders()).isEmpty();
 
         members.get(1).getLifecycleService().terminate();
@@ -198,8 +202,8 @@ class HazelcastSharedJobsTest {
         start(1);
         HazelcastSharedJobs shared = jobs(0);
         shared.share(job("job"), 6);
-        SharedJobs.Lease first = shared.claim("job", 3);
-        SharedJobs.Lease second = shared.claim("job", 3);
+        SharedJobs.Lease first = shared.claim("job", 3, ALL);
+        SharedJobs.Lease second = shared.claim("job", 3, ALL);
         assertThat(shared.commit(first, bytes("one"))).isTrue();
 
         // the job ended (cancelled elsewhere) while this member was committing its second chunk
@@ -224,7 +228,99 @@ class HazelcastSharedJobsTest {
         await().atMost(10, TimeUnit.SECONDS).until(() -> shared.state("job").ending() != null);
         Thread.sleep(200); // the second ending, had it come first, would be there by now
         assertThat(shared.state("job").ending()).isEqualTo(cancelled);
-        assertThat(shared.claim("job", 6)).isNull();
+        assertThat(shared.claim("job", 6, ALL)).isNull();
+    }
+
+    @Test
+    void batchesAppendedThroughAnyMemberAreNumberedInOrderAndBoundOverAllMembers() throws IOException {
+        start(3);
+        HazelcastSharedJobs[] shared = {jobs(0), jobs(1), jobs(2)};
+        shared[0].share(job("job"), 2);
+
+        assertThat(shared[1].append("job", bytes("[2,3,4]"), 3, 8)).isEqualTo(new SharedJobs.Appending(2, 2, false, null));
+        assertThat(shared[2].append("job", bytes("[5,6]"), 2, 8)).isEqualTo(new SharedJobs.Appending(5, 5, false, null));
+        // 7 pending and 2 more would pass the bound of 8, whichever member asks
+        assertThat(shared[0].append("job", bytes("[7,8]"), 2, 8)).isEqualTo(new SharedJobs.Appending(-1, 7, false, null));
+
+        // a member that has only the first 2 inputs claims among those only
+        SharedJobs.Lease first = shared[0].claim("job", 10, 2);
+        assertThat(first).isEqualTo(new SharedJobs.Lease("job", 0, 2, 1));
+        assertThat(shared[0].commit(first, bytes("[]"))).isTrue();
+        assertThat(shared[0].append("job", bytes("[7,8]"), 2, 8).first()).isEqualTo(7);
+
+        List<SharedJobs.Batch> batches = shared[0].batches("job", 2);
+        assertThat(batches).extracting(SharedJobs.Batch::first).containsExactly(2, 5, 7);
+        assertThat(batches).extracting(batch -> text(batch.inputs())).containsExactly("[2,3,4]", "[5,6]", "[7,8]");
+        assertThat(shared[1].batches("job", 5)).extracting(SharedJobs.Batch::first).containsExactly(5, 7);
+
+        assertThat(shared[2].close("job")).isEqualTo(9);
+        assertThat(shared[1].close("job")).isEqualTo(-1);
+        assertThat(shared[1].append("job", bytes("[9]"), 1, 8)).isEqualTo(new SharedJobs.Appending(-1, 0, true, null));
+        SharedJobs.State state = shared[0].state("job");
+        assertThat(state.inputs()).isEqualTo(9);
+        assertThat(state.closed()).isTrue();
+    }
+
+    @Test
+    void everyMemberHearsOfEachBatchWithItsInputsAndOfTheClose() throws IOException {
+        start(2);
+        HazelcastSharedJobs appending = jobs(0);
+        HazelcastSharedJobs hearing = jobs(1);
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        hearing.listen(new SharedJobs.Listener() {
+            @Override
+            public void shared(SharedJobs.SharedJob job) {
+            }
+
+            @Override
+            public void committed(SharedJobs.Committed chunk) {
+            }
+
+            @Override
+            public void appended(SharedJobs.Batch batch) {
+                heard.add(batch.job() + "@" + batch.first() + "+" + batch.size() + "=" + text(batch.inputs()));
+            }
+
+            @Override
+            public void closed(String job, int total) {
+                heard.add(job + " closed at " + total);
+            }
+
+            @Override
+            public void ended(String job, SharedJobs.Ending ending) {
+            }
+
+            @Override
+            public void memberLost(String member) {
+            }
+        });
+        appending.share(job("job"), 0);
+
+        appending.append("job", bytes("[\"a\",\"b\"]"), 2, 100);
+        appending.append("job", bytes("[\"c\"]"), 1, 100);
+        appending.close("job");
+
+        await().atMost(10, TimeUnit.SECONDS).until(() -> heard.size() == 3);
+        assertThat(heard).containsExactly("job@0+2=[\"a\",\"b\"]", "job@2+1=[\"c\"]", "job closed at 3");
+    }
+
+    @Test
+    void aChunkALostMemberReleasedIsClaimedOnlyByAMemberThatHasItsInputs() throws IOException {
+        start(2);
+        HazelcastSharedJobs lost = jobs(1);
+        HazelcastSharedJobs survivor = jobs(0);
+        survivor.share(job("job"), 4);
+        survivor.append("job", bytes("[4,5,6,7]"), 4, 100);
+        SharedJobs.Lease held = lost.claim("job", 8, 8);
+        assertThat(held).isEqualTo(new SharedJobs.Lease("job", 0, 8, 1));
+        UUID gone = members.get(1).getCluster().getLocalMember().getUuid();
+        members.get(1).getLifecycleService().terminate();
+        members.remove(1);
+
+        survivor.release(gone.toString());
+
+        assertThat(survivor.claim("job", 8, 4)).as("a member with 4 of the 8 inputs").isNull();
+        assertThat(survivor.claim("job", 8, 8)).isEqualTo(new SharedJobs.Lease("job", 0, 8, 2));
     }
 
     /** Test only: gives a held chunk to another owner, standing in for the member that claimed it. */

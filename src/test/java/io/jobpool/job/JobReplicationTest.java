@@ -78,7 +78,7 @@ class JobReplicationTest {
             }
 
             @Override
-            public Lease claim(String id, int size) {
+            public Lease claim(String id, int size, int known) {
                 return claimed.compareAndSet(false, true) ? new Lease(id, 0, 3, 1) : null;
             }
 
@@ -113,7 +113,7 @@ class JobReplicationTest {
         OneJob cluster = new OneJob(job) {
             @Override
             public State state(String id) {
-                return new State(List.of(), false, null, Set.of());
+                return new State(List.of(), false, null, Set.of(), 0, false);
             }
 
             @Override
@@ -143,7 +143,7 @@ class JobReplicationTest {
     }
 
     /** A cluster with one job, one of whose chunks is held by a member no longer in the cluster. */
-    private static class OneJob implements SharedJobs {
+    private static class OneJob extends EmptyCluster {
         private final SharedJob job;
         final List<String> released = new CopyOnWriteArrayList<>();
 
@@ -153,27 +153,13 @@ class JobReplicationTest {
 
         @Override
         public State state(String id) {
-            return new State(List.of(), false, null, released.isEmpty() ? Set.of("gone-member") : Set.of());
+            return new State(List.of(), false, null, released.isEmpty() ? Set.of("gone-member") : Set.of(), 0, false);
         }
 
         @Override
         public List<Lease> release(String member) {
             released.add(member);
             return List.of();
-        }
-
-        @Override
-        public void share(SharedJob shared, int total) {
-        }
-
-        @Override
-        public KeyUse useKey(String tenant, String key, KeyUse use, Duration retention) {
-            return null;
-        }
-
-        @Override
-        public boolean replaceKey(String tenant, String key, KeyUse expected, KeyUse use, Duration retention) {
-            return false;
         }
 
         @Override
@@ -184,37 +170,6 @@ class JobReplicationTest {
         @Override
         public Set<String> ids() {
             return Set.of(job.id());
-        }
-
-        @Override
-        public Lease claim(String id, int size) {
-            return null;
-        }
-
-        @Override
-        public boolean commit(Lease lease, byte[] results) {
-            return false;
-        }
-
-        @Override
-        public Optional<byte[]> results(Committed chunk) {
-            return Optional.empty();
-        }
-
-        @Override
-        public void end(String id, Ending ending) {
-        }
-
-        @Override
-        public void releaseOwn() {
-        }
-
-        @Override
-        public void expire(String id, Duration after) {
-        }
-
-        @Override
-        public void listen(Listener listener) {
         }
     }
 }

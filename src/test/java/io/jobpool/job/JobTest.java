@@ -119,6 +119,65 @@ class JobTest {
         assertThat(job.append(List.of(3))).as("the first index of a batch that fits").isEqualTo(2);
     }
 
+    @Test
+    void aChunkCommittedBeforeTheSharedJobsRunIsAttachedIsCountedOnceItIs() throws Exception {
+        Job job = job(RunOptions.DEFAULTS, List.of(4, 5));
+        LeasedChunks leased = job.share(new LeasedChunks(new EmptyCluster(), job, ENCODER, null, 0));
+        TaskRun run = engine.start(task(job), job.observer(), leased);
+
+        // a worker of this member ran and committed the whole job before the submitting thread attached its run
+        assertThat(job.applyCommitted(0, 2, committed(0, 4, 5))).isTrue();
+        job.attach(run);
+
+        Job ended = job.whenEnded().get(5, TimeUnit.SECONDS);
+        assertThat(ended.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(ended.progress().completed()).isEqualTo(2);
+    }
+
+    @Test
+    void batchesOfASharedOpenJobAreAppendedInOrderWhateverOrderTheyCameIn() throws Exception {
+        Job job = job(RunOptions.DEFAULTS.asOpen(null), List.of(0));
+        LeasedChunks leased = job.share(new LeasedChunks(new EmptyCluster(), job, ENCODER, null, 0));
+        job.attach(engine.start(task(job), job.observer(), leased));
+
+        job.appendShared(3, List.of(3, 4));
+        assertThat(job.knownInputs()).as("a batch whose predecessor is missing waits").isEqualTo(1);
+        job.appendShared(1, List.of(1, 2));
+        job.appendShared(1, List.of(1, 2)); // heard twice (news and sweep)
+        assertThat(job.knownInputs()).isEqualTo(5);
+        assertThat(List.copyOf(job.inputs())).isEqualTo(List.of(0, 1, 2, 3, 4));
+    }
+
+    @Test
+    void aSharedOpenJobClosedAheadOfItsLastBatchCompletesOnlyOnceTheBatchIsHere() throws Exception {
+        Job job = job(RunOptions.DEFAULTS.asOpen(null), List.of(0));
+        LeasedChunks leased = job.share(new LeasedChunks(new EmptyCluster(), job, ENCODER, null, 0));
+        job.attach(engine.start(task(job), job.observer(), leased));
+        assertThat(job.applyCommitted(0, 1, committed(0, 0))).isTrue();
+
+        job.closeShared(3); // closed through another member with 3 inputs; the batch [1, 3) is not here yet
+        assertThat(job.applyCommitted(1, 3, committed(1, 1, 2))).as("its inputs are not here").isFalse();
+        Thread.sleep(100);
+        assertThat(job.whenEnded()).as("one input of three is done").isNotDone();
+        job.appendShared(1, List.of(1, 2));
+        assertThat(job.applyCommitted(1, 3, committed(1, 1, 2))).isTrue();
+
+        Job ended = job.whenEnded().get(5, TimeUnit.SECONDS);
+        assertThat(ended.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(ended.progress().completed()).isEqualTo(3);
+    }
+
+    private static final ResultEncoder ENCODER = new ResultEncoder(JsonMapper.builder().build());
+
+    /** A chunk's results as a member commits them: {@code values} from item {@code start} on. */
+    private static byte[] committed(int start, Integer... values) {
+        ChunkResults.Encoder encoder = new ChunkResults.Encoder(start, ENCODER);
+        for (int i = 0; i < values.length; i++) {
+            encoder.succeeded(start + i, values[i]);
+        }
+        return encoder.bytes();
+    }
+
     private static Job job(RunOptions options, List<?> inputs) {
         JobSpec spec = new JobSpec("sleep", null, Map.of(), inputs, options);
         int maxPending = options.maxPending() != null ? options.maxPending() : 100;

@@ -99,7 +99,7 @@ class SharedIdempotencyTest {
     }
 
     /** A cluster where another member took every key first, for a job it does not share (here). */
-    private static class NoJobsYet implements SharedJobs {
+    private static class NoJobsYet extends EmptyCluster {
         private final String job;
 
         NoJobsYet(String job) {
@@ -114,62 +114,6 @@ class SharedIdempotencyTest {
         @Override
         public KeyUse useKey(String tenant, String key, KeyUse use, Duration retention) {
             return new KeyUse(use.fingerprint(), job);
-        }
-
-        @Override
-        public boolean replaceKey(String tenant, String key, KeyUse expected, KeyUse use, Duration retention) {
-            return false;
-        }
-
-        @Override
-        public Optional<SharedJob> find(String id) {
-            return Optional.empty();
-        }
-
-        @Override
-        public Set<String> ids() {
-            return Set.of();
-        }
-
-        @Override
-        public Lease claim(String id, int size) {
-            return null;
-        }
-
-        @Override
-        public boolean commit(Lease lease, byte[] results) {
-            return false;
-        }
-
-        @Override
-        public Optional<byte[]> results(Committed chunk) {
-            return Optional.empty();
-        }
-
-        @Override
-        public State state(String id) {
-            return new State(List.of(), false, null, java.util.Set.of());
-        }
-
-        @Override
-        public void end(String id, Ending ending) {
-        }
-
-        @Override
-        public List<Lease> release(String member) {
-            return List.of();
-        }
-
-        @Override
-        public void releaseOwn() {
-        }
-
-        @Override
-        public void expire(String id, Duration after) {
-        }
-
-        @Override
-        public void listen(Listener listener) {
         }
     }
 }
