@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +32,10 @@ import static org.awaitility.Awaitility.await;
 /**
  * Jobs shared by three members, each a JVM of the packaged jar with one CPU worker, on loopback: any
  * member answers for any job with the same bytes, every member runs chunks of one job, an
- * {@code Idempotency-Key} holds across members, a cancel through one member stops the others, and a member's loss loses nothing: killed mid-job, killed right after its
- * 202, hung (its late results fenced off), and each member restarted in turn during a long job. The
+ * {@code Idempotency-Key} holds across members, a cancel through one member stops the others, a member's
+ * loss loses nothing: killed mid-job, killed right after its 202, hung (its late results fenced off),
+ * and each member restarted in turn during a long job; and an open job takes batches and its close
+ * through any member, bounded over all of them, and outlives the member that made it. The
  * tests run in order on the same members; each says which members it leaves running.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -223,6 +226,51 @@ class ClusterJobsIT {
         }
     }
 
+    @Test
+    @Order(8)
+    void anOpenJobTakesBatchesAndItsCloseThroughAnyMemberAndOutlivesTheMemberThatMadeIt() throws Exception {
+        // 300-359 ms per item, 2 I/O workers per member: a batch of 20 keeps the cluster busy for a second
+        String id = submit(members.get(0), Map.of("function", "sleep", "open", true, "maxPending", 60));
+        List<Integer> inputs = new ArrayList<>();
+        int[] through = {1, 2, 0};
+        for (int batch = 0; batch < 3; batch++) {
+            List<Integer> items = IntStream.range(0, 20).map(i -> 300 + inputs.size() + i).boxed().toList();
+            Http.Reply accepted = append(through[batch], id, items);
+            assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
+            assertThat(accepted.json().get("first").asInt()).as("numbered after every batch before it").isEqualTo(inputs.size());
+            inputs.addAll(items);
+        }
+
+        // the bound counts pending inputs over every member, whichever member the batch comes through
+        Http.Reply full = append(2, id, Collections.nCopies(30, 1));
+        assertThat(full.status()).as(full.body()).isEqualTo(429);
+        assertThat(Long.parseLong(full.header("Retry-After"))).isPositive();
+        for (int member = 0; member < 3; member++) {
+            int index = member;
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(status(index, id).get("total").asInt())
+                    .as("inputs member %d has", index).isEqualTo(60));
+            assertThat(status(member, id).get("state").asString()).isEqualTo("OPEN");
+        }
+
+        // the member that made the job is killed: the others take batches and the close, and lose nothing
+        members.get(0).process().destroyForcibly();
+        assertThat(members.get(0).process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        List<Integer> last = IntStream.range(0, 10).map(i -> 400 + i).boxed().toList();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> append(1, id, last).status() == 200);
+        inputs.addAll(last);
+        Http.Reply closed = members.get(2).http().post("/v1/jobs/" + id + "/close", Map.of());
+        assertThat(closed.status()).as(closed.body()).isEqualTo(200);
+        Http.Reply late = append(1, id, List.of(1));
+        assertThat(late.status()).as(late.body()).isEqualTo(409);
+
+        String expected = String.join(",", inputs.stream().map(String::valueOf).toList());
+        for (int member : new int[]{1, 2}) {
+            awaitState(member, id, "SUCCEEDED", Duration.ofSeconds(120));
+            assertThat(resultsText(member, id)).as("results served by member %d", member).isEqualTo(expected);
+        }
+    }
+
     // ---- helpers
 
     private static Map<String, Object> sha256Job(int items) {
@@ -248,6 +296,10 @@ class ClusterJobsIT {
         Http.Reply reply = member.http().post("/v1/jobs", job);
         assertThat(reply.status()).as(reply.body()).isEqualTo(202);
         return reply.json().get("id").asString();
+    }
+
+    private static Http.Reply append(int member, String id, List<?> batch) {
+        return members.get(member).http().post("/v1/jobs/" + id + "/inputs", batch);
     }
 
     private static JsonNode status(int member, String id) {
