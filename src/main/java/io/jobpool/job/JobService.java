@@ -457,7 +457,18 @@ public final class JobService {
                 .addKeyValue("failed", record.failed())
                 .log("Job {} ended: state={} completed={} failed={}", job.id(), record.state(), record.completed(),
                         record.failed());
-        retention.ended(job);
+        for (Job evicted : retention.ended(job)) {
+            if (evicted.isShared()) {
+                // every member holds every job, so each is over its budget with the same jobs: the cluster's
+                // copy goes too, and the maps hold no more results than a member's budget
+                try {
+                    cluster.expire(evicted.id().value(), Duration.ZERO);
+                } catch (RuntimeException e) {
+                    log.warn("Job {}: dropping it from the cluster failed; it goes at the end of its retention: {}",
+                            evicted.id(), e.toString());
+                }
+            }
+        }
     }
 
     /**

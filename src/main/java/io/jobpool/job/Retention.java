@@ -6,7 +6,9 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -47,14 +49,20 @@ final class Retention {
         return resultBytes;
     }
 
-    /** A job ended: it is now the newest finished job, the last to go when the results are over budget. */
-    synchronized void ended(Job job) {
+    /**
+     * A job ended: it is now the newest finished job, the last to go when the results are over budget.
+     * Returns the jobs dropped to make room, oldest first.
+     */
+    synchronized List<Job> ended(Job job) {
         oldestFirst.addLast(job);
+        List<Job> evicted = new ArrayList<>();
         while (resultBytes.sum() > maxBytes && !oldestFirst.isEmpty()) {
-            Job evicted = drop();
-            JobService.lifecycle(log.atInfo(), evicted, "evicted").log("Job {} evicted: retained results over the budget"
-                    + " of {} bytes", evicted.id(), maxBytes);
+            Job oldest = drop();
+            evicted.add(oldest);
+            JobService.lifecycle(log.atInfo(), oldest, "evicted").log("Job {} evicted: retained results over the budget"
+                    + " of {} bytes", oldest.id(), maxBytes);
         }
+        return evicted;
     }
 
     /** Whether this member dropped the job (its retention ended, or its results were over the budget). */

@@ -62,10 +62,11 @@ class JobReplicationTest {
     }
 
     @Test
-    void aSharedJobThisMemberForgotIsNotAdoptedAgainFromTheCluster() {
+    void aSharedJobThisMemberEvictedIsDroppedFromTheClusterAndNotAdoptedAgain() {
         JsonMapper mapper = JsonMapper.builder().build();
         java.util.concurrent.atomic.AtomicReference<SharedJobs.SharedJob> shared = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Duration> expiries = new CopyOnWriteArrayList<>();
         OneJob cluster = new OneJob(null) {
             @Override
             public void share(SharedJob job, int total) {
@@ -86,6 +87,11 @@ class JobReplicationTest {
             public boolean commit(Lease lease, byte[] results) {
                 return true;
             }
+
+            @Override
+            public void expire(String id, Duration after) {
+                expiries.add(after);
+            }
         };
         // results over a budget of one byte: the job is evicted as soon as it ends
         JobService service = new JobService(new JobFunctions(new FunctionCatalog(List.of(new Square())),
@@ -101,6 +107,8 @@ class JobReplicationTest {
                 .isInstanceOf(JobpoolException.class);
         service.adopt(shared.get());
         org.assertj.core.api.Assertions.assertThat(service.find(id)).isEmpty();
+        // evicted for the budget: dropped from the cluster at once too, not only at the end of its retention
+        org.assertj.core.api.Assertions.assertThat(expiries).containsExactly(Duration.ofMinutes(5), Duration.ZERO);
     }
 
     @Test
