@@ -1,0 +1,123 @@
+package io.jobpool.job;
+
+import io.jobpool.execution.Engine;
+import io.jobpool.execution.EngineSettings;
+import io.jobpool.execution.RunOptions;
+import io.jobpool.execution.TaskOutcome;
+import io.jobpool.function.FunctionCatalog;
+import io.jobpool.function.builtin.Square;
+import io.jobpool.function.cel.CelExpressions;
+import io.jobpool.function.cel.CelLimits;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A shared open job on two members, each a {@link JobService} of its own over one cluster that keeps
+ * only the job and its ending: the idle timeout that one member notices ends the job the same way on
+ * the other, and a member that adopts an open job closed in the cluster reads the batches it missed.
+ */
+@Timeout(30)
+class SharedOpenJobTest {
+
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final Engine engine = new Engine(new EngineSettings(1, 1, Duration.ofMillis(20)), meters);
+    private final JsonMapper mapper = JsonMapper.builder().build();
+
+    @AfterEach
+    void stop() {
+        engine.stop(Duration.ZERO);
+    }
+
+    @Test
+    void anOpenJobIdleTooLongOnOneMemberEndsAsIdleTimeoutOnTheOther() throws Exception {
+        OneOpenJob cluster = new OneOpenJob();
+        JobService noticing = service(cluster, Duration.ofMillis(1));
+        JobService other = service(cluster, Duration.ofHours(1));
+        Job job = noticing.submit("acme", new JobSpec("square", null, null, List.of(), RunOptions.DEFAULTS.asOpen(null)), null).job();
+        other.adopt(cluster.shared.get());
+        Job copy = other.find(job.id().value()).orElseThrow();
+
+        Thread.sleep(20);
+        noticing.evictExpired();
+        other.endAsDecided(job.id().value(), cluster.endings.get(job.id().value()));
+
+        assertThat(cluster.endings.get(job.id().value()).kind()).isEqualTo(TaskOutcome.Kind.IDLE_TIMED_OUT);
+        for (Job ended : List.of(job, copy)) {
+            JobRecord record = ended.whenEnded().get(5, TimeUnit.SECONDS).record();
+            assertThat(record.state()).isEqualTo(JobState.TIMED_OUT);
+            assertThat(record.error().type()).isEqualTo("IdleTimeout");
+        }
+    }
+
+    @Test
+    void aMemberThatAdoptsAnOpenJobClosedInTheClusterReadsTheBatchesItMissedAndCompletes() throws Exception {
+        OneOpenJob cluster = new OneOpenJob();
+        JobService first = service(cluster, Duration.ofHours(1));
+        Job job = first.submit("acme", new JobSpec("square", null, null, List.of(2), RunOptions.DEFAULTS.asOpen(null)), null).job();
+        cluster.batches = List.of(new SharedJobs.Batch(job.id().value(), 1, 2, mapper.writeValueAsBytes(List.of(3, 4))));
+        cluster.closedAt = 3;
+        JobService late = service(cluster, Duration.ofHours(1));
+
+        late.adopt(cluster.shared.get());
+
+        Job copy = late.find(job.id().value()).orElseThrow();
+        assertThat(copy.knownInputs()).isEqualTo(3);
+        assertThat(copy.state()).as("closed, waiting for its chunks").isIn(JobState.QUEUED, JobState.RUNNING);
+        ChunkResults.Encoder committed = new ChunkResults.Encoder(0, new ResultEncoder(mapper));
+        committed.succeeded(0, 4);
+        committed.succeeded(1, 9);
+        committed.succeeded(2, 16);
+        assertThat(copy.applyCommitted(0, 3, committed.bytes())).isTrue();
+        assertThat(copy.whenEnded().get(5, TimeUnit.SECONDS).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(copy.progress().completed()).isEqualTo(3);
+    }
+
+    private JobService service(SharedJobs cluster, Duration idleTimeout) {
+        return new JobService(new JobFunctions(new FunctionCatalog(List.of(new Square())),
+                new CelExpressions(CelLimits.DEFAULTS, meters)), engine, new InMemoryJobRegistry(), List.of(),
+                new JobSettings(1_000, 10_000, Duration.ofMinutes(5), Long.MAX_VALUE, 100, idleTimeout),
+                meters, mapper, Clock.systemUTC(), cluster, Duration.ofMillis(100));
+    }
+
+    /** A cluster of one open job: shared, ended once, with the batches and the close a test gives it. */
+    private static class OneOpenJob extends EmptyCluster {
+        final AtomicReference<SharedJob> shared = new AtomicReference<>();
+        final Map<String, Ending> endings = new ConcurrentHashMap<>();
+        volatile List<Batch> batches = List.of();
+        volatile int closedAt = -1;
+
+        @Override
+        public void share(SharedJob job, int total) {
+            shared.set(job);
+        }
+
+        @Override
+        public void end(String job, Ending ending) {
+            endings.putIfAbsent(job, ending);
+        }
+
+        @Override
+        public List<Batch> batches(String job, int from) {
+            return batches.stream().filter(batch -> batch.first() >= from).toList();
+        }
+
+        @Override
+        public State state(String job) {
+            int inputs = batches.isEmpty() ? 0 : batches.get(batches.size() - 1).first() + batches.get(batches.size() - 1).size();
+            return new State(List.of(), false, null, java.util.Set.of(), inputs, closedAt >= 0);
+        }
+    }
+}
