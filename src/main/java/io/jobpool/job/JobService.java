@@ -458,9 +458,10 @@ public final class JobService {
                 .log("Job {} ended: state={} completed={} failed={}", job.id(), record.state(), record.completed(),
                         record.failed());
         for (Job evicted : retention.ended(job)) {
-            if (evicted.isShared()) {
+            if (evicted.isShared() && !stoppedHere(evicted.record())) {
                 // every member holds every job, so each is over its budget with the same jobs: the cluster's
-                // copy goes too, and the maps hold no more results than a member's budget
+                // copy goes too, and the maps hold no more results than a member's budget. Not a job this
+                // member stopped with: it goes on on the others, which need the cluster's copy
                 try {
                     cluster.expire(evicted.id().value(), Duration.ZERO);
                 } catch (RuntimeException e) {
@@ -478,7 +479,7 @@ public final class JobService {
      */
     private void endEverywhere(Job job) {
         JobRecord record = job.record();
-        if (record.error() != null && "ServiceStopped".equals(record.error().type())) {
+        if (stoppedHere(record)) {
             return;
         }
         try {
@@ -490,6 +491,11 @@ public final class JobService {
         } catch (RuntimeException e) {
             log.warn("Job {}: telling the cluster of its end failed: {}", job.id(), e.toString());
         }
+    }
+
+    /** A job that ended only because this member stopped: not a decision, it goes on elsewhere. */
+    private static boolean stoppedHere(JobRecord record) {
+        return record.error() != null && "ServiceStopped".equals(record.error().type());
     }
 
     private static SharedJobs.Ending endingOf(JobRecord record) {

@@ -112,6 +112,42 @@ class JobReplicationTest {
     }
 
     @Test
+    void aSharedJobThisMemberStoppedAndEvictedIsNotDroppedFromTheClusterWhereItGoesOn() {
+        JsonMapper mapper = JsonMapper.builder().build();
+        java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Duration> expiries = new CopyOnWriteArrayList<>();
+        OneJob cluster = new OneJob(null) {
+            @Override
+            public Lease claim(String id, int size, int known) {
+                return claimed.compareAndSet(false, true) ? new Lease(id, 0, 1, 1) : null;
+            }
+
+            @Override
+            public boolean commit(Lease lease, byte[] results) {
+                return true;
+            }
+
+            @Override
+            public void expire(String id, Duration after) {
+                expiries.add(after);
+            }
+        };
+        // results over a budget of one byte: the job is evicted as soon as it ends here
+        JobService service = new JobService(new JobFunctions(new FunctionCatalog(List.of(new Square())),
+                new CelExpressions(CelLimits.DEFAULTS, meters)), engine, new InMemoryJobRegistry(), List.of(),
+                new JobSettings(1_000, 10_000, Duration.ofMinutes(5), 1, 100, Duration.ofMinutes(1)),
+                meters, mapper, Clock.systemUTC(), cluster, Duration.ofMillis(100));
+        Job job = service.submit("acme", new JobSpec("square", null, null, List.of(1, 2, 3), RunOptions.DEFAULTS), null).job();
+        await().atMost(Duration.ofSeconds(5)).until(() -> job.progress().completed() == 1);
+
+        engine.stop(Duration.ZERO); // this member stops: the job goes on on the others
+        job.whenEnded().join();
+
+        org.assertj.core.api.Assertions.assertThat(job.record().error().type()).isEqualTo("ServiceStopped");
+        org.assertj.core.api.Assertions.assertThat(expiries).as("the cluster's copy is left to the other members").isEmpty();
+    }
+
+    @Test
     void aChunkLostTooOftenWhoseFailingCommitFailedOnceIsSettledAgain() {
         JsonMapper mapper = JsonMapper.builder().build();
         JobSpec spec = new JobSpec("square", null, null, List.of(1, 2, 3), RunOptions.DEFAULTS);
