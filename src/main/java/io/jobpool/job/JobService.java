@@ -258,11 +258,18 @@ public final class JobService {
             live.add(job);
         }
         LeasedChunks leased = job.share(new LeasedChunks(cluster, job, encoder, chunkMetrics, sharedChunkNanos));
+        if (spec.options().open()) {
+            // before the run: until then the copy's idleness counts from the job's creation, and a run
+            // attached meanwhile could be timed out by the idle sweep, ending the job everywhere
+            try {
+                catchUp(job, cluster.state(id.value()));
+            } catch (RuntimeException e) {
+                // the run is attached all the same (a copy left without one would never end): the sweep catches up
+                log.warn("Job {}: reading the batches of the open job failed; the sweep reads them: {}", id, e.toString());
+            }
+        }
         job.attach(engine.start(new MapTask(function, spec.params(), job.inputs(), spec.options(), id.value(),
                 shared.tenant()), job.observer(), leased));
-        if (spec.options().open()) {
-            catchUp(job, cluster.state(id.value()));
-        }
     }
 
     /**

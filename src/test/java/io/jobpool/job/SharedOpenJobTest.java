@@ -85,6 +85,32 @@ class SharedOpenJobTest {
         assertThat(copy.progress().completed()).isEqualTo(3);
     }
 
+    @Test
+    void aMemberAdoptingALongLivedOpenJobDoesNotTimeItOutWhileReadingTheBatchesItMissed() throws Exception {
+        JobSpec spec = new JobSpec("square", null, null, List.of(2), RunOptions.DEFAULTS.asOpen(null));
+        String id = JobId.random().value();
+        // created two hours ago, fed ever since: its last batch came a moment ago, well within the idle timeout
+        SharedJobs.SharedJob shared = new SharedJobs.SharedJob(id, "acme", "square", 100,
+                java.time.Instant.now().minus(Duration.ofHours(2)), new SharedSpec(mapper).write(spec));
+        AtomicReference<JobService> late = new AtomicReference<>();
+        OneOpenJob cluster = new OneOpenJob() {
+            @Override
+            public State state(String job) {
+                late.get().evictExpired(); // the member's idle sweep comes while it reads the cluster
+                return super.state(job);
+            }
+        };
+        cluster.batches = List.of(new SharedJobs.Batch(id, 1, 2, mapper.writeValueAsBytes(List.of(3, 4))));
+        late.set(service(cluster, Duration.ofHours(1)));
+
+        late.get().adopt(shared);
+
+        Job copy = late.get().find(id).orElseThrow();
+        assertThat(cluster.endings).as("not idle: it got a batch a moment ago").isEmpty();
+        assertThat(copy.state()).isEqualTo(JobState.OPEN);
+        assertThat(copy.knownInputs()).isEqualTo(3);
+    }
+
     private JobService service(SharedJobs cluster, Duration idleTimeout) {
         return new JobService(new JobFunctions(new FunctionCatalog(List.of(new Square())),
                 new CelExpressions(CelLimits.DEFAULTS, meters)), engine, new InMemoryJobRegistry(), List.of(),
