@@ -125,6 +125,10 @@ public final class HazelcastSharedJobs implements SharedJobs {
 
     @Override
     public Appending append(String job, byte[] batch, int size, int maxPending) {
+        if (size == 0) {
+            // nothing to store or tell: its index is the next batch's, whose place a stored one would take
+            return tables.executeOnKey(job, new Append(null, 0, maxPending));
+        }
         String key = job + ":inputs:" + UUID.randomUUID();
         inputs.set(key, batch);
         // a failure here leaves the batch stored: it may have been numbered all the same, and must then be found
@@ -443,6 +447,9 @@ public final class HazelcastSharedJobs implements SharedJobs {
                 return new Appending(-1, pending, false, null);
             }
             int first = table.total;
+            if (size == 0) {
+                return new Appending(first, pending, false, null); // nothing to number
+            }
             table.total += size;
             table.batches.put(first, new BatchRef(key, size));
             keep(entry, table);

@@ -159,7 +159,8 @@ public final class Job {
             if (openInputs == null || first < openInputs.size()) {
                 return; // ended here, or appended already
             }
-            early.put(first, batch);
+            // an empty batch has the index of the batch after it: it must not take that one's place
+            early.merge(first, batch, (waiting, came) -> waiting.isEmpty() ? came : waiting);
             Map.Entry<Integer, List<?>> next;
             while ((next = early.firstEntry()) != null && next.getKey() <= openInputs.size()) {
                 early.pollFirstEntry();

@@ -262,6 +262,23 @@ class HazelcastSharedJobsTest {
     }
 
     @Test
+    void anEmptyBatchLeavesNoInputsTheJobsExpiryWouldMiss() throws IOException {
+        start(1);
+        HazelcastSharedJobs shared = jobs(0);
+        shared.share(job("job"), 1);
+
+        assertThat(shared.append("job", bytes("[]"), 0, 8).first()).isEqualTo(1);
+        assertThat(shared.append("job", bytes("[1]"), 1, 8).first()).isEqualTo(1);
+
+        // the job's expiry takes the batches its table refers to: any other stored batch would stay for ever
+        Set<String> referenced = new HashSet<>();
+        members.get(0).<String, HazelcastSharedJobs.Table>getMap(HazelcastSharedJobs.LEASES).get("job").batches.values()
+                .forEach(ref -> referenced.add(ref.key()));
+        assertThat(members.get(0).<String, byte[]>getMap(HazelcastSharedJobs.INPUTS).keySet()).isEqualTo(referenced);
+        assertThat(shared.batches("job", 1)).extracting(batch -> text(batch.inputs())).containsExactly("[1]");
+    }
+
+    @Test
     void everyMemberHearsOfEachBatchWithItsInputsAndOfTheClose() throws IOException {
         start(2);
         HazelcastSharedJobs appending = jobs(0);

@@ -149,6 +149,21 @@ class JobTest {
     }
 
     @Test
+    void anEmptyBatchDoesNotTakeThePlaceOfTheBatchNumberedAfterIt() throws Exception {
+        Job job = job(RunOptions.DEFAULTS.asOpen(null), List.of(0));
+        LeasedChunks leased = job.share(new LeasedChunks(new EmptyCluster(), job, ENCODER, null, 0));
+        job.attach(engine.start(task(job), job.observer(), leased));
+
+        // an empty batch numbered at 3 has the index of the batch after it: both wait for [1, 3)
+        job.appendShared(3, List.of(3, 4));
+        job.appendShared(3, List.of());
+        job.appendShared(1, List.of(1, 2));
+
+        assertThat(job.knownInputs()).isEqualTo(5);
+        assertThat(List.copyOf(job.inputs())).isEqualTo(List.of(0, 1, 2, 3, 4));
+    }
+
+    @Test
     void aSharedOpenJobClosedAheadOfItsLastBatchCompletesOnlyOnceTheBatchIsHere() throws Exception {
         Job job = job(RunOptions.DEFAULTS.asOpen(null), List.of(0));
         LeasedChunks leased = job.share(new LeasedChunks(new EmptyCluster(), job, ENCODER, null, 0));
