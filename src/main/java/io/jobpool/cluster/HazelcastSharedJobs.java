@@ -134,7 +134,7 @@ public final class HazelcastSharedJobs implements SharedJobs {
         // a failure here leaves the batch stored: it may have been numbered all the same, and must then be found
         Appending answer = tables.executeOnKey(job, new Append(key, size, maxPending));
         if (answer.accepted()) {
-            news.publish(new Batch(job, answer.first(), size, batch));
+            tell(new Batch(job, answer.first(), size, batch));
         } else {
             inputs.delete(key);
         }
@@ -145,7 +145,7 @@ public final class HazelcastSharedJobs implements SharedJobs {
     public int close(String job) {
         Integer total = tables.executeOnKey(job, new Close());
         if (total >= 0) {
-            news.publish(new Closed(job, total));
+            tell(new Closed(job, total));
         }
         return total;
     }
@@ -189,9 +189,21 @@ public final class HazelcastSharedJobs implements SharedJobs {
             handBack.readLock().unlock();
         }
         if (won) {
-            news.publish(new Committed(lease.job(), lease.start(), lease.end(), lease.attempt()));
+            tell(new Committed(lease.job(), lease.start(), lease.end(), lease.attempt()));
         }
         return won;
+    }
+
+    /**
+     * Publishes news of a change already made: its failure is not the change's, so it is only logged (the
+     * members that missed the news find the change in their next sweep).
+     */
+    private void tell(Serializable item) {
+        try {
+            news.publish(item);
+        } catch (RuntimeException e) {
+            log.warn("Telling the other members failed; they catch up within a second: {}", e.toString());
+        }
     }
 
     @Override

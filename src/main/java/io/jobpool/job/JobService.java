@@ -467,10 +467,11 @@ public final class JobService {
         for (Job evicted : retention.ended(job)) {
             if (evicted.isShared() && !stoppedHere(evicted.record())) {
                 // every member holds every job, so each is over its budget with the same jobs: the cluster's
-                // copy goes too, and the maps hold no more results than a member's budget. Not a job this
-                // member stopped with: it goes on on the others, which need the cluster's copy
+                // copy goes too, and the maps hold no more results than a member's budget. Not at once: a
+                // member that has not applied the job's last chunks yet reads them within the grace. Not a
+                // job this member stopped with: it goes on on the others, which need the cluster's copy
                 try {
-                    cluster.expire(evicted.id().value(), Duration.ZERO);
+                    cluster.expire(evicted.id().value(), EVICTED_GRACE);
                 } catch (RuntimeException e) {
                     log.warn("Job {}: dropping it from the cluster failed; it goes at the end of its retention: {}",
                             evicted.id(), e.toString());
@@ -499,6 +500,9 @@ public final class JobService {
             log.warn("Job {}: telling the cluster of its end failed: {}", job.id(), e.toString());
         }
     }
+
+    /** How long the cluster keeps a job a member evicted for its results budget: the others catch up meanwhile. */
+    static final Duration EVICTED_GRACE = Duration.ofMinutes(1);
 
     /** A job that ended only because this member stopped: not a decision, it goes on elsewhere. */
     private static boolean stoppedHere(JobRecord record) {
