@@ -73,5 +73,11 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 
 USER 10001:10001
 # Exec form: java is PID 1 and gets SIGTERM directly, so the graceful shutdown (jobs drain for
-# jobpool.shutdown-grace) runs on `docker stop` and on pod termination.
-ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]
+# jobpool.shutdown-grace) runs on `docker stop` and on pod termination. The flags open to Hazelcast
+# (cluster mode) the JDK internals it uses, as the jar's manifest does for `java -jar`: the launcher
+# here runs the extracted layers, where the manifest's Add-Opens and Add-Exports do not apply.
+ENTRYPOINT ["java", "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED", \
+    "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", \
+    "--add-opens", "java.management/sun.management=ALL-UNNAMED", \
+    "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED", \
+    "org.springframework.boot.loader.launch.JarLauncher"]

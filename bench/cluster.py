@@ -12,6 +12,10 @@ against a reference measured in the same run, never a lone time:
   overhead  per job: a 1-item job (submit, run, wait for its end) on a plain node, then on clusters of
             1, 2, 3 members; per chunk: a job of --chunk-items items of `square` with chunkSize 1, the
             same way. Reported as the time each costs beyond the plain node's, per job and per chunk.
+  open      an open job of `square` fed --batches batches of --batch-items items, each batch through the
+            next member in turn (each waits for its answer), then closed and waited for: on a plain node,
+            then on clusters of 1, 2, 3 members. Reported as the time each batch costs beyond the plain
+            node's (the batch is stored with its backup and numbered in the cluster before its answer).
   kill      3 members; the --items job submitted to member 0; at a third done, member 2 is killed with
             SIGKILL. Reported: the time from the kill to the job's end against the time the same job
             takes on the two survivors alone, the chunks run again, and whether every result is right.
@@ -20,7 +24,7 @@ Each member is a separate JVM: 3 JVMs on 2 cores compete with each other, which 
 measured. Warm-up runs come first and are not counted; best of --repeat is reported. Standard library
 only. Exit status: 0 done, 1 a wrong result, 2 usage or a member that would not start.
 
-usage: python3 bench/cluster.py [--jar target/jobpool-*.jar] [--phases scale,overhead,kill] [--repeat 3]
+usage: python3 bench/cluster.py [--jar target/jobpool-*.jar] [--phases scale,overhead,open,kill] [--repeat 3]
 """
 import argparse
 import glob
@@ -210,6 +214,39 @@ def phase_overhead(jar, args):
     return out
 
 
+def feed(members, batch, count):
+    """Seconds per batch of an open job fed count batches through the members in turn, closed, then ended."""
+    job = members[0].post("/v1/jobs", {"function": "square", "open": True})["id"]
+    started = time.perf_counter()
+    for index in range(count):
+        members[index % len(members)].post("/v1/jobs/%s/inputs" % job, batch)
+    members[-1].post("/v1/jobs/%s/close" % job, {})
+    while members[0].get("/v1/jobs/%s" % job)["state"] not in ("SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"):
+        time.sleep(0.005)
+    seconds = time.perf_counter() - started
+    state = members[0].get("/v1/jobs/%s" % job)
+    if state["state"] != "SUCCEEDED" or state["completed"] != count * len(batch):
+        print("open: the job ended %s with %d of %d items" % (state["state"], state["completed"], count * len(batch)))
+        sys.exit(1)
+    return seconds / count
+
+
+def phase_open(jar, args):
+    batch = list(range(args.batch_items))
+    out = {}
+    for label, count, cluster in (("plain", 1, False), ("cluster-1", 1, True), ("cluster-2", 2, True),
+                                  ("cluster-3", 3, True)):
+        members = start(jar, count, cluster)
+        try:
+            feed(members, batch, 20)  # warm-up
+            per_batch = min(feed(members, batch, args.batches) for _ in range(args.repeat))
+            out[label] = {"per_batch_ms": per_batch * 1000}
+            print(json.dumps({"phase": "open", "members": label, "per_batch_ms": round(per_batch * 1000, 3)}), flush=True)
+        finally:
+            stop(members)
+    return out
+
+
 def phase_kill(jar, args, expected):
     body = sha_job(args.items, args.rounds)
     members = start(jar, 3)
@@ -264,12 +301,14 @@ def restart_args(members):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jar", default=None)
-    parser.add_argument("--phases", default="scale,overhead,kill")
+    parser.add_argument("--phases", default="scale,overhead,open,kill")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--items", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=20000)
     parser.add_argument("--jobs", type=int, default=100, help="1-item jobs per overhead measurement")
     parser.add_argument("--chunk-items", type=int, default=1000, help="items (chunks of 1) per chunk measurement")
+    parser.add_argument("--batches", type=int, default=100, help="batches per open job")
+    parser.add_argument("--batch-items", type=int, default=100, help="items per batch of the open job")
     args = parser.parse_args()
     jar = args.jar or next(iter(sorted(glob.glob(os.path.join(ROOT, "target", "jobpool-*.jar")))), None)
     if not jar or not os.path.exists(jar):
@@ -282,6 +321,8 @@ def main():
         summary["scale"] = phase_scale(jar, args, expected)
     if "overhead" in phases:
         summary["overhead"] = phase_overhead(jar, args)
+    if "open" in phases:
+        summary["open"] = phase_open(jar, args)
     if "kill" in phases:
         summary["kill"] = phase_kill(jar, args, expected)
 
@@ -299,6 +340,12 @@ def main():
             print("overhead %s vs plain node: +%.2f ms per 1-item job (%.2fx), +%.3f ms per chunk (%.2fx)" % (
                 label, o[label]["per_job_ms"] - base["per_job_ms"], o[label]["per_job_ms"] / base["per_job_ms"],
                 o[label]["per_chunk_ms"] - base["per_chunk_ms"], o[label]["per_chunk_ms"] / base["per_chunk_ms"]))
+    if "open" in summary:
+        o = summary["open"]
+        base = o["plain"]["per_batch_ms"]
+        for label in ("cluster-1", "cluster-2", "cluster-3"):
+            print("open job %s vs plain node: +%.2f ms per batch of %d (%.2fx)" % (
+                label, o[label]["per_batch_ms"] - base, args.batch_items, o[label]["per_batch_ms"] / base))
     if "kill" in summary:
         k = summary["kill"]
         print("kill -9 of 1 of 3 members a third into the job: %s, results right: %s; kill to last result %.2f s ="

@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,10 +47,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * limits, probes and termination grace period. Then: the health groups answer UP on the published port,
  * the image's HEALTHCHECK passes, a job runs, and SIGTERM drains (new submissions 503, a short running
  * job finishes, a long one is cancelled after {@code jobpool.shutdown-grace}, the JVM exits 143 well
- * before the SIGKILL).
+ * before the SIGKILL). Last, three containers of the image in one pod form a cluster, and a job
+ * submitted to one of them completes on the other two after that container is killed.
  *
- * <p>Needs root, {@code podman}, {@code buildah}, {@code debootstrap} and {@code slirp4netns} (Debian
- * packages; {@code .ci/run} installs them). Without them it is skipped, saying so. The base image is
+ * <p>Needs root, {@code podman}, {@code buildah}, {@code debootstrap}, {@code slirp4netns} and
+ * {@code catatonit} (Debian packages; {@code .ci/run} installs them). Without them it is skipped, saying so. The base image is
  * cached in the local container storage (the first build takes about a minute); the service image and
  * the container are removed at the end.
  */
@@ -61,7 +64,7 @@ class ImageIT {
     private static final String KEY = "imageit-key-0123456789abcdef";
     private static final String TENANT = "team-image";
     private static final String GRACE = "3s";
-    private static final List<String> TOOLS = List.of("podman", "buildah", "debootstrap", "slirp4netns");
+    private static final List<String> TOOLS = List.of("podman", "buildah", "debootstrap", "slirp4netns", "catatonit");
 
     @TempDir
     static Path temp;
@@ -73,12 +76,16 @@ class ImageIT {
     /** The rendered chart's Deployment: pod spec and the jobpool container. */
     private static Map<String, Object> pod;
     private static Map<String, Object> spec;
+    /** What {@code podman run} takes from the rendered pod, for every container of the image this test runs. */
+    private static List<String> podFlags;
+    /** The pod of the cluster test, removed at the end. */
+    private static String clusterPod;
 
     @BeforeAll
     static void buildTheImageAndRunItAsTheChartDoes() throws Exception {
         List<String> missing = TOOLS.stream().filter(tool -> onPath(tool) == null).toList();
         assumeTrue(missing.isEmpty(), "ImageIT skipped: " + String.join(", ", missing) + " not installed "
-                + "(apt-get install -y podman buildah debootstrap runc slirp4netns; .ci/run does)");
+                + "(apt-get install -y podman buildah debootstrap runc slirp4netns catatonit; .ci/run does)");
         assumeTrue(run(Duration.ofSeconds(10), "id", "-u").out.strip().equals("0"),
                 "ImageIT skipped: podman, buildah and debootstrap run as root here (not root: " + System.getProperty("user.name") + ")");
 
@@ -120,19 +127,9 @@ class ImageIT {
                 // slirp4netns: the container gets its own network namespace and a user-space network; the
                 // published port listens on the host's loopback only (no bridge or iptables on the host)
                 "--network", "slirp4netns:port_handler=slirp4netns",
-                "--publish", "127.0.0.1:" + port + ":" + dig(spec, "ports", 0, "containerPort"),
-                // podman's default rlimits (nofile 1048576, nproc 4194304) are refused in this sandbox
-                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096",
-                // no systemd here to time the HEALTHCHECK: the test runs it itself, as an orchestrator would
-                "--health-interval", "disable"));
-        cmd.addAll(securityFlags(map(pod.get("securityContext")), map(spec.get("securityContext"))));
-        cmd.addAll(resourceFlags(map(dig(spec, "resources", "limits"))));
-        for (Object e : list(spec.get("env"))) {
-            Map<String, Object> env = map(e);
-            assertThat(env).as("env %s: only plain values are supported here", env.get("name")).containsKey("value");
-            cmd.addAll(List.of("--env", env.get("name") + "=" + env.get("value")));
-        }
-        cmd.addAll(volumeFlags(manifests, gid(pod.get("securityContext"))));
+                "--publish", "127.0.0.1:" + port + ":" + dig(spec, "ports", 0, "containerPort")));
+        podFlags = podFlags(manifests);
+        cmd.addAll(podFlags);
         cmd.add(image);
         Result started = run(Duration.ofMinutes(2), cmd.toArray(String[]::new));
         assertThat(started.exit).as("%s\n%s", String.join(" ", cmd), started.out).isZero();
@@ -155,6 +152,9 @@ class ImageIT {
     static void removeTheContainerAndTheImage() throws Exception {
         if (container != null) {
             run(Duration.ofMinutes(2), "podman", "rm", "--force", "--time", "0", container);
+        }
+        if (clusterPod != null) {
+            run(Duration.ofMinutes(2), "podman", "pod", "rm", "--force", "--time", "0", clusterPod);
         }
         if (image != null) {
             run(Duration.ofMinutes(1), "podman", "rmi", "--force", image);    // the base stays: it is the cache
@@ -270,7 +270,112 @@ class ImageIT {
                 .contains("Graceful shutdown complete");
     }
 
+    @Test
+    @Order(6)
+    void threeContainersFormOneClusterAndAJobOutlivesTheContainerThatTookIt() throws Exception {
+        // one network namespace for the three members, as Kubernetes gives the containers of a pod: isolated
+        // from the host's, the HTTP ports published on its loopback; the members meet on 127.0.0.1
+        clusterPod = "jobpool-imageit-cluster-" + ProcessHandle.current().pid();
+        int[] ports = {PackagedJar.freePort(), PackagedJar.freePort(), PackagedJar.freePort()};
+        List<String> create = new ArrayList<>(List.of("podman", "pod", "create", "--name", clusterPod,
+                "--network", "slirp4netns:port_handler=slirp4netns"));
+        for (int member = 0; member < 3; member++) {
+            create.addAll(List.of("--publish", "127.0.0.1:" + ports[member] + ":" + (8081 + member)));
+        }
+        // the pod's pause container gets podman's default rlimits, refused in this sandbox (see podFlags),
+        // unless its configuration says otherwise
+        Path conf = temp.resolve("containers.conf");
+        Files.writeString(conf, "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]\n");
+        Map<String, String> limited = Map.of("CONTAINERS_CONF", conf.toString());
+        Result created = run(Duration.ofMinutes(2), limited, create.toArray(String[]::new));
+        assertThat(created.exit).as("%s", created.out).isZero();
+        List<String> members = new ArrayList<>();
+        for (int member = 0; member < 3; member++) {
+            String name = clusterPod + "-" + member;
+            List<String> cmd = new ArrayList<>(List.of("podman", "run", "--detach", "--pod", clusterPod, "--name", name));
+            cmd.addAll(podFlags);
+            cmd.addAll(List.of("--env", "SERVER_PORT=" + (8081 + member),
+                    "--env", "JOBPOOL_CLUSTER_ENABLED=true",
+                    "--env", "JOBPOOL_CLUSTER_ADDRESS=127.0.0.1",
+                    "--env", "JOBPOOL_CLUSTER_PORT=" + (5701 + member),
+                    "--env", "JOBPOOL_CLUSTER_MEMBERS=127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703",
+                    "--env", "JOBPOOL_CLUSTER_QUORUM=2",
+                    "--env", "JOBPOOL_IO_WORKERS=2", image));
+            Result started = run(Duration.ofMinutes(2), limited, cmd.toArray(String[]::new));
+            assertThat(started.exit).as("%s\n%s", String.join(" ", cmd), started.out).isZero();
+            members.add(name);
+        }
+        List<Http> https = Arrays.stream(ports).mapToObj(Http::new).toList();
+        long start = System.nanoTime();
+        for (int member = 0; member < 3; member++) {
+            Http one = https.get(member);
+            String name = members.get(member);
+            try {
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                        .until(() -> clusterMembers(one) == 3);
+            } catch (RuntimeException e) {
+                fail(name + " did not see three members: " + run(Duration.ofSeconds(30), "podman", "logs", name).tail(40), e);
+            }
+        }
+        System.out.printf("ImageIT: three containers formed one cluster in %.1f s%n", (System.nanoTime() - start) / 1e9);
+
+        // 2 I/O workers per member, 200 ms per item: about 4 s of work, spread over the three
+        List<Integer> inputs = Collections.nCopies(120, 200);
+        Http.Reply submitted = https.get(0).send("POST", "/v1/jobs", Http.JSON.writeValueAsString(
+                Map.of("function", "sleep", "inputs", inputs)), "application/json", auth);
+        assertThat(submitted.status()).as("%s", submitted).isEqualTo(202);
+        String id = submitted.json().get("id").asString();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> status(https.get(1), id).get("completed").asInt() >= 10);
+        Result killed = run(Duration.ofSeconds(30), "podman", "kill", "--signal", "KILL", members.get(0));
+        assertThat(killed.exit).as("%s", killed.out).isZero();
+        assertThat(status(https.get(1), id).get("completed").asInt()).as("items done when the member was killed")
+                .isLessThan(inputs.size());
+
+        for (int member : new int[]{1, 2}) {
+            Http survivor = https.get(member);
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> status(survivor, id).get("state").asString().equals("SUCCEEDED"));
+            Http.Reply results = survivor.send("GET", "/v1/jobs/" + id + "/results?limit=1000", null, null, auth);
+            assertThat(results.json().get("results").toString()).as("results on member %d", member)
+                    .isEqualTo(inputs.toString().replace(" ", ""));
+        }
+        for (String name : members) {
+            // the image's JVM options give Hazelcast the JDK internals it needs: it says so when they are missing
+            assertThat(run(Duration.ofSeconds(30), "podman", "logs", name).out).as("log of %s", name)
+                    .doesNotContain("without proper access to required Java packages")
+                    .doesNotContain("Read-only file system");
+        }
+    }
+
+    private static int clusterMembers(Http member) {
+        Http.Reply metric = member.send("GET", "/actuator/metrics/jobpool.cluster.members", null, null, auth);
+        return metric.status() == 200 ? metric.json().get("measurements").get(0).get("value").asInt() : 0;
+    }
+
+    private static JsonNode status(Http member, String id) {
+        return member.send("GET", "/v1/jobs/" + id, null, null, auth).json();
+    }
+
     // ---- from the rendered pod to podman flags --------------------------------------------------
+
+    /** The rendered pod's container as {@code podman run} flags: security, resources, environment, volumes. */
+    private static List<String> podFlags(List<Map<String, Object>> manifests) throws IOException {
+        List<String> flags = new ArrayList<>(List.of(
+                // podman's default rlimits (nofile 1048576, nproc 4194304) are refused in this sandbox
+                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096",
+                // no systemd here to time the HEALTHCHECK: the test runs it itself, as an orchestrator would
+                "--health-interval", "disable"));
+        flags.addAll(securityFlags(map(pod.get("securityContext")), map(spec.get("securityContext"))));
+        flags.addAll(resourceFlags(map(dig(spec, "resources", "limits"))));
+        for (Object e : list(spec.get("env"))) {
+            Map<String, Object> env = map(e);
+            assertThat(env).as("env %s: only plain values are supported here", env.get("name")).containsKey("value");
+            flags.addAll(List.of("--env", env.get("name") + "=" + env.get("value")));
+        }
+        flags.addAll(volumeFlags(manifests, gid(pod.get("securityContext"))));
+        return flags;
+    }
 
     /** The pod's and the container's securityContext (the container's wins), as podman flags. */
     private static List<String> securityFlags(Map<String, Object> podContext, Map<String, Object> context) {
