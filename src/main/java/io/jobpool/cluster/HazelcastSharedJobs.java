@@ -142,6 +142,15 @@ public final class HazelcastSharedJobs implements SharedJobs {
     }
 
     @Override
+    public boolean endIdle(String job, Duration idle, Ending ending) {
+        boolean ended = Boolean.TRUE.equals(tables.executeOnKey(job, new EndIdle(idle.toMillis(), ending)));
+        if (ended) {
+            tell(new Ended(job, ending));
+        }
+        return ended;
+    }
+
+    @Override
     public int close(String job) {
         Integer total = tables.executeOnKey(job, new Close());
         if (total >= 0) {
@@ -345,6 +354,8 @@ public final class HazelcastSharedJobs implements SharedJobs {
         final TreeMap<Integer, BatchRef> batches = new TreeMap<>();
         long committedItems;
         boolean closed;
+        /** When the job last got a batch (or was shared), by the clock of the member that changed the table. */
+        long lastInputMillis = System.currentTimeMillis();
         /** Once the job ended: how long the table and its results stay, kept by every later change (0: for ever). */
         long ttlMillis;
 
@@ -459,7 +470,9 @@ public final class HazelcastSharedJobs implements SharedJobs {
                 return new Appending(-1, pending, false, null);
             }
             int first = table.total;
+            table.lastInputMillis = System.currentTimeMillis(); // even an empty batch says its producer is there
             if (size == 0) {
+                keep(entry, table);
                 return new Appending(first, pending, false, null); // nothing to number
             }
             table.total += size;
@@ -480,6 +493,21 @@ public final class HazelcastSharedJobs implements SharedJobs {
             table.closed = true;
             keep(entry, table);
             return table.total;
+        }
+    }
+
+    /** Ends an open job that got no batch for {@code idleMillis}, unless it is closed or ended: true if it did. */
+    record EndIdle(long idleMillis, Ending ending) implements EntryProcessor<String, Table, Boolean> {
+        @Override
+        public Boolean process(Map.Entry<String, Table> entry) {
+            Table table = entry.getValue();
+            if (table == null || table.closed || table.ending != null
+                    || System.currentTimeMillis() - table.lastInputMillis < idleMillis) {
+                return false;
+            }
+            table.ending = ending;
+            keep(entry, table);
+            return true;
         }
     }
 

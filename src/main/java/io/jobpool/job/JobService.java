@@ -548,10 +548,30 @@ public final class JobService {
         retention.sweep(now);
         Instant idleCutoff = now.minus(settings.openIdleTimeout());
         for (Job job : live.all()) {
-            if (job.state() == JobState.OPEN && job.lastInputAt().isBefore(idleCutoff) && job.expire()) {
+            if (job.state() == JobState.OPEN && job.lastInputAt().isBefore(idleCutoff) && expireIdle(job)) {
                 lifecycle(job, "expired").log("Job {} expired: no input for {}", job.id(), settings.openIdleTimeout());
             }
         }
+    }
+
+    /**
+     * Ends an open job idle too long; a shared one only if the cluster agrees that no batch came through
+     * any member meanwhile (this member may not have heard of the last one yet).
+     */
+    private boolean expireIdle(Job job) {
+        if (job.isShared()) {
+            try {
+                if (!cluster.endIdle(job.id().value(), settings.openIdleTimeout(), new SharedJobs.Ending(
+                        TaskOutcome.Kind.IDLE_TIMED_OUT, -1, "IdleTimeout", "no input for " + settings.openIdleTimeout()))) {
+                    return false;
+                }
+            } catch (RuntimeException e) {
+                log.warn("Job {}: ending it as idle in the cluster failed; trying again at the next sweep: {}", job.id(),
+                        e.toString());
+                return false;
+            }
+        }
+        return job.expire();
     }
 
     /**

@@ -135,6 +135,14 @@ public interface SharedJobs {
      */
     Appending append(String job, byte[] inputs, int size, int maxPending);
 
+    /**
+     * Ends an open job as idle on every member, if the cluster agrees: it is neither closed nor ended, and
+     * no batch came through any member for {@code idle}. True if it ended so (the caller then ends its own
+     * copy). Decided on the job's lease table, in turn with appends and the close: a batch accepted through
+     * another member a moment ago keeps the job open, and one that comes after is refused.
+     */
+    boolean endIdle(String job, Duration idle, Ending ending);
+
     /** Closes an open job's inputs: returns how many it has, or {@code -1} if it was closed or ended already. */
     int close(String job);
 

@@ -279,6 +279,25 @@ class HazelcastSharedJobsTest {
     }
 
     @Test
+    void anOpenJobEndsAsIdleOnlyIfNoBatchCameThroughAnyMemberForTheIdleTimeAndItIsNotClosed() throws IOException {
+        start(2);
+        HazelcastSharedJobs appending = jobs(0);
+        HazelcastSharedJobs idle = jobs(1);
+        SharedJobs.Ending ending = new SharedJobs.Ending(TaskOutcome.Kind.IDLE_TIMED_OUT, -1, "IdleTimeout", "idle");
+        appending.share(job("job"), 0);
+        appending.share(job("closed"), 0);
+        appending.close("closed");
+
+        appending.append("job", bytes("[1]"), 1, 100);
+        assertThat(idle.endIdle("job", java.time.Duration.ofHours(1), ending)).as("a batch came a moment ago").isFalse();
+        assertThat(idle.endIdle("closed", java.time.Duration.ZERO, ending)).as("closed: it finishes instead").isFalse();
+        assertThat(idle.endIdle("job", java.time.Duration.ZERO, ending)).isTrue();
+
+        assertThat(appending.append("job", bytes("[2]"), 1, 100)).isEqualTo(new SharedJobs.Appending(-1, 0, false, ending));
+        assertThat(appending.state("job").ending()).isEqualTo(ending);
+    }
+
+    @Test
     void everyMemberHearsOfEachBatchWithItsInputsAndOfTheClose() throws IOException {
         start(2);
         HazelcastSharedJobs appending = jobs(0);

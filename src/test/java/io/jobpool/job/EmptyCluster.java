@@ -46,6 +46,11 @@ class EmptyCluster implements SharedJobs {
     }
 
     @Override
+    public boolean endIdle(String job, Duration idle, Ending ending) {
+        return false;
+    }
+
+    @Override
     public int close(String job) {
         return -1;
     }

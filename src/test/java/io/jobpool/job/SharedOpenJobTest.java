@@ -63,6 +63,20 @@ class SharedOpenJobTest {
     }
 
     @Test
+    void aMemberThatHasNotHeardOfTheLastBatchDoesNotEndTheJobAsIdleWhenTheClusterDisagrees() throws Exception {
+        OneOpenJob cluster = new OneOpenJob();
+        cluster.agreesIdle = false; // a batch came through another member a moment ago
+        JobService late = service(cluster, Duration.ofMillis(1));
+        Job job = late.submit("acme", new JobSpec("square", null, null, List.of(), RunOptions.DEFAULTS.asOpen(null)), null).job();
+
+        Thread.sleep(20);
+        late.evictExpired();
+
+        assertThat(job.state()).isEqualTo(JobState.OPEN);
+        assertThat(cluster.endings).isEmpty();
+    }
+
+    @Test
     void aMemberThatAdoptsAnOpenJobClosedInTheClusterReadsTheBatchesItMissedAndCompletes() throws Exception {
         OneOpenJob cluster = new OneOpenJob();
         JobService first = service(cluster, Duration.ofHours(1));
@@ -101,6 +115,7 @@ class SharedOpenJobTest {
             }
         };
         cluster.batches = List.of(new SharedJobs.Batch(id, 1, 2, mapper.writeValueAsBytes(List.of(3, 4))));
+        cluster.agreesIdle = false; // the cluster saw that batch come
         late.set(service(cluster, Duration.ofHours(1)));
 
         late.get().adopt(shared);
@@ -124,6 +139,8 @@ class SharedOpenJobTest {
         final Map<String, Ending> endings = new ConcurrentHashMap<>();
         volatile List<Batch> batches = List.of();
         volatile int closedAt = -1;
+        /** Whether the cluster finds the job idle too: no batch came through another member meanwhile. */
+        volatile boolean agreesIdle = true;
 
         @Override
         public void share(SharedJob job, int total) {
@@ -133,6 +150,11 @@ class SharedOpenJobTest {
         @Override
         public void end(String job, Ending ending) {
             endings.putIfAbsent(job, ending);
+        }
+
+        @Override
+        public boolean endIdle(String job, Duration idle, Ending ending) {
+            return agreesIdle && endings.putIfAbsent(job, ending) == null;
         }
 
         @Override
