@@ -44,8 +44,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       its own before the job's table numbers it, so an accepted batch is never lost. The table counts a
  *       job's inputs and committed items, which bounds its pending inputs over every member.</li>
  *   <li>{@value #KEYS}: each tenant's {@code Idempotency-Key}s, first use wins, kept for the retention.</li>
- *   <li>{@value #NEWS}: chunks committed, batches appended (inputs and all), open jobs closed and jobs ended. A topic loses messages with its member, so the
- *       job layer also compares its copies with {@link #state} (see {@code JobReplication}).</li>
+ *   <li>{@value #NEWS}: chunks committed, batches appended (inputs and all), open jobs closed and jobs
+ *       ended. A topic loses messages with its member, so the job layer also compares its copies with
+ *       {@link #state} (see {@code JobReplication}).</li>
  * </ul>
  * A chunk whose member was lost {@link #MAX_ATTEMPTS} times is not offered again: the member that finds
  * it lost holds it, to commit its items as failed.
@@ -165,9 +166,13 @@ public final class HazelcastSharedJobs implements SharedJobs {
         if (table == null) {
             return List.of();
         }
+        Map<Integer, BatchRef> wanted = table.batches.tailMap(from, true);
+        Set<String> keys = new HashSet<>();
+        wanted.values().forEach(ref -> keys.add(ref.key()));
+        Map<String, byte[]> stored = inputs.getAll(keys); // one call per member holding some, not one per batch
         List<Batch> batches = new ArrayList<>();
-        for (Map.Entry<Integer, BatchRef> ref : table.batches.tailMap(from, true).entrySet()) {
-            byte[] batch = inputs.get(ref.getValue().key());
+        for (Map.Entry<Integer, BatchRef> ref : wanted.entrySet()) {
+            byte[] batch = stored.get(ref.getValue().key());
             if (batch == null) {
                 log.warn("Job {}: the batch of inputs from index {} is missing from the cluster", job, ref.getKey());
                 break; // the ones after it cannot be appended before it
@@ -247,7 +252,7 @@ public final class HazelcastSharedJobs implements SharedJobs {
     public void end(String job, Ending ending) {
         tables.submitToKey(job, new End(ending)).thenAcceptAsync(first -> {
             if (Boolean.TRUE.equals(first)) {
-                news.publish(new Ended(job, ending));
+                tell(new Ended(job, ending));
             }
         }).exceptionally(failure -> failed("ending job " + job, failure));
     }

@@ -407,9 +407,7 @@ public final class JobService {
             try {
                 appended = cluster.append(job.id().value(), specs.writeInputs(batch), batch.size(), job.record().maxPending());
             } catch (RuntimeException e) {
-                log.warn("Job {}: the cluster did not take a batch of inputs", job.id(), e);
-                throw new JobpoolException(Refusal.SHUTTING_DOWN, "the cluster did not take the batch: " + e.getMessage()
-                        + "; retry later");
+                throw notTaken(job, "batch", e);
             }
             if (appended.accepted()) {
                 job.appendShared(appended.first(), batch);
@@ -424,6 +422,13 @@ public final class JobService {
         }
     }
 
+    /** The 503 of a batch or a close of a shared job that the cluster could not take: the client retries. */
+    private static JobpoolException notTaken(Job job, String what, RuntimeException cause) {
+        log.warn("Job {}: the cluster did not take its {}", job.id(), what, cause);
+        return new JobpoolException(Refusal.SHUTTING_DOWN, "the cluster did not take the " + what + ": "
+                + cause.getMessage() + "; retry later");
+    }
+
     /** Closes an open job: it finishes once the inputs it has are done. */
     public Job close(String tenant, String id) {
         Job job = get(tenant, id);
@@ -433,9 +438,7 @@ public final class JobService {
             try {
                 total = cluster.close(job.id().value());
             } catch (RuntimeException e) {
-                log.warn("Job {}: the cluster did not take its close", job.id(), e);
-                throw new JobpoolException(Refusal.SHUTTING_DOWN, "the cluster did not take the close: " + e.getMessage()
-                        + "; retry later");
+                throw notTaken(job, "close", e);
             }
             if (total < 0) {
                 throw new JobpoolException(Refusal.JOB_STATE_CONFLICT, "job " + id + " was closed or has ended already");

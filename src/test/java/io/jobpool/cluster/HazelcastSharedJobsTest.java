@@ -72,9 +72,8 @@ class HazelcastSharedJobsTest {
         SharedJobs.Lease finished = doomed.claim("job", 10, ALL);
         assertThat(doomed.commit(finished, bytes("first ten"))).isTrue();
         SharedJobs.Lease running = doomed.claim("job", 10, ALL);
-        String lost = members.get(2).getCluster().getLocalMember().getUuid().toString();
 
-        members.get(2).getLifecycleService().terminate(); // like kill -9: no graceful leave
+        String lost = terminate(2);
         await().atMost(10, TimeUnit.SECONDS).until(() -> members.get(0).getCluster().getMembers().size() == 2);
         assertThat(first.state("job").claimable()).isFalse();
         assertThat(first.release(lost)).isEmpty();
@@ -349,11 +348,9 @@ class HazelcastSharedJobsTest {
         survivor.append("job", bytes("[4,5,6,7]"), 4, 100);
         SharedJobs.Lease held = lost.claim("job", 8, 8);
         assertThat(held).isEqualTo(new SharedJobs.Lease("job", 0, 8, 1));
-        UUID gone = members.get(1).getCluster().getLocalMember().getUuid();
-        members.get(1).getLifecycleService().terminate();
-        members.remove(1);
+        String gone = terminate(1);
 
-        survivor.release(gone.toString());
+        survivor.release(gone);
 
         assertThat(survivor.claim("job", 8, 4)).as("a member with 4 of the 8 inputs").isNull();
         assertThat(survivor.claim("job", 8, 8)).isEqualTo(new SharedJobs.Lease("job", 0, 8, 2));
@@ -368,6 +365,13 @@ class HazelcastSharedJobsTest {
             entry.setValue(table);
             return null;
         }
+    }
+
+    /** Ends a member like kill -9 (no graceful leave); returns its id, as the others name it. */
+    private String terminate(int member) {
+        String id = members.get(member).getCluster().getLocalMember().getUuid().toString();
+        members.get(member).getLifecycleService().terminate();
+        return id;
     }
 
     private HazelcastSharedJobs jobs(int member) {

@@ -51,10 +51,7 @@ class JobReplicationTest {
         String id = JobId.random().value();
         SharedJobs.SharedJob job = new SharedJobs.SharedJob(id, "acme", "square", 100, Instant.now(), new SharedSpec(mapper).write(spec));
         OneJob cluster = new OneJob(job);
-        JobService service = new JobService(new JobFunctions(new FunctionCatalog(List.of(new Square())),
-                new CelExpressions(CelLimits.DEFAULTS, meters)), engine, new InMemoryJobRegistry(), List.of(),
-                new JobSettings(1_000, 10_000, Duration.ofMinutes(5), Long.MAX_VALUE, 100, Duration.ofMinutes(1)),
-                meters, mapper, Clock.systemUTC(), cluster, Duration.ofMillis(100));
+        JobService service = service(cluster, mapper, Long.MAX_VALUE);
 
         replication = new JobReplication(service, cluster);
 
@@ -94,10 +91,7 @@ class JobReplicationTest {
             }
         };
         // results over a budget of one byte: the job is evicted as soon as it ends
-        JobService service = new JobService(new JobFunctions(new FunctionCatalog(List.of(new Square())),
-                new CelExpressions(CelLimits.DEFAULTS, meters)), engine, new InMemoryJobRegistry(), List.of(),
-                new JobSettings(1_000, 10_000, Duration.ofMinutes(5), 1, 100, Duration.ofMinutes(1)),
-                meters, mapper, Clock.systemUTC(), cluster, Duration.ofMillis(100));
+        JobService service = service(cluster, mapper, 1);
         Job job = service.submit("acme", new JobSpec("square", null, null, List.of(1, 2, 3), RunOptions.DEFAULTS), null).job();
         job.whenEnded().join();
         String id = job.id().value();
@@ -133,10 +127,7 @@ class JobReplicationTest {
             }
         };
         // results over a budget of one byte: the job is evicted as soon as it ends here
-        JobService service = new JobService(new JobFunctions(new FunctionCatalog(List.of(new Square())),
-                new CelExpressions(CelLimits.DEFAULTS, meters)), engine, new InMemoryJobRegistry(), List.of(),
-                new JobSettings(1_000, 10_000, Duration.ofMinutes(5), 1, 100, Duration.ofMinutes(1)),
-                meters, mapper, Clock.systemUTC(), cluster, Duration.ofMillis(100));
+        JobService service = service(cluster, mapper, 1);
         Job job = service.submit("acme", new JobSpec("square", null, null, List.of(1, 2, 3), RunOptions.DEFAULTS), null).job();
         await().atMost(Duration.ofSeconds(5)).until(() -> job.progress().completed() == 1);
 
@@ -175,15 +166,20 @@ class JobReplicationTest {
                 return true;
             }
         };
-        JobService service = new JobService(new JobFunctions(new FunctionCatalog(List.of(new Square())),
-                new CelExpressions(CelLimits.DEFAULTS, meters)), engine, new InMemoryJobRegistry(), List.of(),
-                new JobSettings(1_000, 10_000, Duration.ofMinutes(5), Long.MAX_VALUE, 100, Duration.ofMinutes(1)),
-                meters, mapper, Clock.systemUTC(), cluster, Duration.ofMillis(100));
+        JobService service = service(cluster, mapper, Long.MAX_VALUE);
         replication = new JobReplication(service, cluster);
 
         replication.memberLost("gone-member");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> commits.size() >= 2);
+    }
+
+    /** A member's jobs over {@code cluster}, its retained results bounded by {@code resultsMaxBytes}. */
+    private JobService service(SharedJobs cluster, JsonMapper mapper, long resultsMaxBytes) {
+        return new JobService(new JobFunctions(new FunctionCatalog(List.of(new Square())),
+                new CelExpressions(CelLimits.DEFAULTS, meters)), engine, new InMemoryJobRegistry(), List.of(),
+                new JobSettings(1_000, 10_000, Duration.ofMinutes(5), resultsMaxBytes, 100, Duration.ofMinutes(1)),
+                meters, mapper, Clock.systemUTC(), cluster, Duration.ofMillis(100));
     }
 
     /** A cluster with one job, one of whose chunks is held by a member no longer in the cluster. */

@@ -122,8 +122,7 @@ class JobTest {
     @Test
     void aChunkCommittedBeforeTheSharedJobsRunIsAttachedIsCountedOnceItIs() throws Exception {
         Job job = job(RunOptions.DEFAULTS, List.of(4, 5));
-        LeasedChunks leased = job.share(new LeasedChunks(new EmptyCluster(), job, ENCODER, null, 0));
-        TaskRun run = engine.start(task(job), job.observer(), leased);
+        TaskRun run = startShared(job);
 
         // a worker of this member ran and committed the whole job before the submitting thread attached its run
         assertThat(job.applyCommitted(0, 2, committed(0, 4, 5))).isTrue();
@@ -137,8 +136,7 @@ class JobTest {
     @Test
     void batchesOfASharedOpenJobAreAppendedInOrderWhateverOrderTheyCameIn() throws Exception {
         Job job = job(RunOptions.DEFAULTS.asOpen(null), List.of(0));
-        LeasedChunks leased = job.share(new LeasedChunks(new EmptyCluster(), job, ENCODER, null, 0));
-        job.attach(engine.start(task(job), job.observer(), leased));
+        job.attach(startShared(job));
 
         job.appendShared(3, List.of(3, 4));
         assertThat(job.knownInputs()).as("a batch whose predecessor is missing waits").isEqualTo(1);
@@ -151,8 +149,7 @@ class JobTest {
     @Test
     void anEmptyBatchDoesNotTakeThePlaceOfTheBatchNumberedAfterIt() throws Exception {
         Job job = job(RunOptions.DEFAULTS.asOpen(null), List.of(0));
-        LeasedChunks leased = job.share(new LeasedChunks(new EmptyCluster(), job, ENCODER, null, 0));
-        job.attach(engine.start(task(job), job.observer(), leased));
+        job.attach(startShared(job));
 
         // an empty batch numbered at 3 has the index of the batch after it: both wait for [1, 3)
         job.appendShared(3, List.of(3, 4));
@@ -166,8 +163,7 @@ class JobTest {
     @Test
     void aSharedOpenJobClosedAheadOfItsLastBatchCompletesOnlyOnceTheBatchIsHere() throws Exception {
         Job job = job(RunOptions.DEFAULTS.asOpen(null), List.of(0));
-        LeasedChunks leased = job.share(new LeasedChunks(new EmptyCluster(), job, ENCODER, null, 0));
-        job.attach(engine.start(task(job), job.observer(), leased));
+        job.attach(startShared(job));
         assertThat(job.applyCommitted(0, 1, committed(0, 0))).isTrue();
 
         job.closeShared(3); // closed through another member with 3 inputs; the batch [1, 3) is not here yet
@@ -180,6 +176,12 @@ class JobTest {
         Job ended = job.whenEnded().get(5, TimeUnit.SECONDS);
         assertThat(ended.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(ended.progress().completed()).isEqualTo(3);
+    }
+
+    /** Shares the job over a cluster where no chunk is ever free (the test commits them) and starts its run. */
+    private TaskRun startShared(Job job) {
+        LeasedChunks leased = job.share(new LeasedChunks(new EmptyCluster(), job, ENCODER, null, 0));
+        return engine.start(task(job), job.observer(), leased);
     }
 
     private static final ResultEncoder ENCODER = new ResultEncoder(JsonMapper.builder().build());
