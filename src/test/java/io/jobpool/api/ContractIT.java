@@ -87,6 +87,8 @@ class ContractIT extends ServerTest {
             "POST /v1/jobs 408", "POST /v1/map 408", "POST /v1/jobs/{id}/inputs 408",
             "POST /v1/jobs 413", "POST /v1/jobs 429", "POST /v1/jobs 503",
             "POST /v1/map 413", "POST /v1/map 429", "POST /v1/map 503", "POST /v1/jobs/{id}/inputs 503",
+            // a cluster that could not take the close: a single node has no such failure
+            "POST /v1/jobs/{id}/close 503",
             "GET /actuator/health 503", "GET /actuator/health/liveness 503", "GET /actuator/health/readiness 503",
             // streams: 429 needs jobpool.streams.max-open streams open (StalledReadersIT), 503 a shutdown (StreamShutdownIT)
             "GET /v1/jobs/{id}/results/stream 429", "GET /v1/jobs/{id}/results/stream 503",
